@@ -1,0 +1,423 @@
+/**
+ * The x86 instruction specification: one row per instruction form.
+ *
+ * Design note — why a table. Every consumer of instruction knowledge needs the
+ * same facts: which bytes select the form (opcode, 0F-escape, ModRM `reg`
+ * extension, register-only or memory-only ModRM), what the operands are and how
+ * wide, which flags are read / written / left undefined, whether the form ends
+ * a basic block, whether it is privileged or IOPL-sensitive, and which CPU model
+ * introduced it. Keeping those facts in one table means:
+ *   - the decoder (`decoder.ts`) builds its per-model opcode maps from the rows
+ *     (a form missing for a model decodes as #UD, or as the 8086's alias);
+ *   - the interpreter dispatches on `row.mn` to a semantic function in
+ *     `semantics.ts`, one per mnemonic, operating on the decoded operands;
+ *   - the disassembler (`disasm.ts`) prints `row.mn` and the operand kinds;
+ *   - the random instruction generator (`generator.ts`) enumerates the rows;
+ *   - a future translator reads flags-written / ends-block to do flag liveness
+ *     and block formation.
+ * Adding an instruction = one row here + (if the mnemonic is new) one semantic
+ * function.
+ *
+ * Operand kinds follow the Intel SDM Vol. 2 Appendix A notation:
+ *   E = ModRM r/m (register or memory), G = ModRM reg (GPR), M = memory-only r/m,
+ *   R = register-only r/m, S = segment register in ModRM reg, C/D/T = control/
+ *   debug/test register in ModRM reg, I = immediate, J = relative offset,
+ *   A = direct far pointer, O = moffs, X = DS:(E)SI, Y = ES:(E)DI,
+ *   Z = register in opcode bits 2..0; size suffix b=8, w=16, d=32, v=16/32 by
+ *   operand size, p=far pointer (16:16 / 16:32), s=6-byte descriptor pointer,
+ *   q=64-bit memory, a=BOUND pair. Fixed registers are spelled out (AL, eAX, DX…).
+ *   `Ibs` is an imm8 sign-extended to the operand size.
+ */
+
+export type CpuModel = '8086' | '80186' | '80286' | '80386' | 'i486' | 'pentium' | 'p6';
+
+export const MODELS: readonly CpuModel[] = ['8086', '80186', '80286', '80386', 'i486', 'pentium', 'p6'];
+
+/** Model rank for "introduced in" comparisons. */
+export function modelRank(m: CpuModel): number {
+  return MODELS.indexOf(m);
+}
+
+// EFLAGS bits (Intel SDM Vol. 1 §3.4.3).
+export const CF = 0x0001;
+export const PF = 0x0004;
+export const AF = 0x0010;
+export const ZF = 0x0040;
+export const SF = 0x0080;
+export const TF = 0x0100;
+export const IF = 0x0200;
+export const DF = 0x0400;
+export const OF = 0x0800;
+export const IOPL = 0x3000;
+export const NT = 0x4000;
+export const RF = 0x10000;
+export const VM = 0x20000;
+export const AC = 0x40000;
+export const ID = 0x200000;
+export const OSZAPC = OF | SF | ZF | AF | PF | CF;
+export const SZAPC = SF | ZF | AF | PF | CF;
+export const OSZPC = OF | SF | ZF | PF | CF;
+
+/** Privilege rule of a form. */
+export const enum Priv {
+  None = 0,
+  /** Only at CPL 0 (protected mode); #GP(0) otherwise. */
+  Cpl0 = 1,
+  /** IOPL-sensitive: CPL > IOPL (or V86 with IOPL < 3) → #GP(0). */
+  Iopl = 2,
+  /** Only in protected mode (not real, not V86) → #UD otherwise. */
+  ProtOnly = 3,
+}
+
+export interface InsnSpec {
+  /** Opcode: 0x00–0xFF one-byte map, 0x100–0x1FF the 0F map. */
+  readonly op: number;
+  /** ModRM reg extension (0–7), or -1 when the form has none. */
+  readonly ext: number;
+  /** 1 = form exists only with ModRM mod=3, 2 = only with a memory operand, 0 = both. */
+  readonly modForm: 0 | 1 | 2;
+  readonly mn: string;
+  /** Operand kinds, see the header. */
+  readonly args: readonly string[];
+  readonly flagsRead: number;
+  readonly flagsWritten: number;
+  readonly flagsUndefined: number;
+  /** Ends a basic block (control transfer, mode change, halt). */
+  readonly endsBlock: boolean;
+  readonly priv: Priv;
+  /** First model that executes this form. */
+  readonly since: CpuModel;
+  /** Last model that executes it (8086-only aliases), else undefined. */
+  readonly until?: CpuModel;
+  /** Form takes a ModRM byte. */
+  readonly modrm: boolean;
+  /** Prefix byte (decoder consumes it, no semantics). */
+  readonly prefix?: boolean;
+}
+
+interface RowOpts {
+  ext?: number;
+  modForm?: 0 | 1 | 2;
+  r?: number;
+  w?: number;
+  u?: number;
+  bb?: boolean;
+  priv?: Priv;
+  since?: CpuModel;
+  until?: CpuModel;
+  modrm?: boolean;
+  prefix?: boolean;
+}
+
+const rows: InsnSpec[] = [];
+
+function needsModrm(args: readonly string[]): boolean {
+  return args.some((a) => /^[EGMRSCDT][a-z]*$/.test(a));
+}
+
+function row(op: number, mn: string, args: string, o: RowOpts = {}): void {
+  const a = args === '' ? [] : args.split(',');
+  rows.push({
+    op,
+    ext: o.ext ?? -1,
+    modForm: o.modForm ?? (a.some((k) => k[0] === 'M') ? 2 : a.some((k) => k[0] === 'R') ? 1 : 0),
+    mn,
+    args: a,
+    flagsRead: o.r ?? 0,
+    flagsWritten: o.w ?? 0,
+    flagsUndefined: o.u ?? 0,
+    endsBlock: o.bb ?? false,
+    priv: o.priv ?? Priv.None,
+    since: o.since ?? '8086',
+    until: o.until,
+    modrm: o.modrm ?? (o.ext !== undefined || needsModrm(a)),
+    prefix: o.prefix,
+  });
+}
+
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+function aluFlags(i: number): RowOpts {
+  const readsCf = i === 2 || i === 3;
+  const logic = i === 1 || i === 4 || i === 6;
+  return { r: readsCf ? CF : 0, w: OSZAPC, u: logic ? AF : 0 };
+}
+const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
+const CC_READ = [OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF, SF | OF, SF | OF, SF | OF | ZF, SF | OF | ZF];
+const SHIFT = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'];
+function shiftFlags(i: number): RowOpts {
+  if (i < 4) return { r: i >= 2 ? CF : 0, w: OF | CF, u: OF };
+  return { w: OSZAPC, u: OF | AF };
+}
+
+// ---- one-byte map -------------------------------------------------------
+for (let i = 0; i < 8; i++) {
+  const b = i << 3;
+  const f = aluFlags(i);
+  row(b + 0, ALU[i], 'Eb,Gb', f);
+  row(b + 1, ALU[i], 'Ev,Gv', f);
+  row(b + 2, ALU[i], 'Gb,Eb', f);
+  row(b + 3, ALU[i], 'Gv,Ev', f);
+  row(b + 4, ALU[i], 'AL,Ib', f);
+  row(b + 5, ALU[i], 'eAX,Iv', f);
+}
+row(0x06, 'push', 'ES');
+row(0x07, 'pop', 'ES');
+row(0x0e, 'push', 'CS');
+row(0x0f, 'pop', 'CS', { until: '8086', bb: true });
+row(0x16, 'push', 'SS');
+row(0x17, 'pop', 'SS');
+row(0x1e, 'push', 'DS');
+row(0x1f, 'pop', 'DS');
+row(0x26, 'es', '', { prefix: true });
+row(0x2e, 'cs', '', { prefix: true });
+row(0x36, 'ss', '', { prefix: true });
+row(0x3e, 'ds', '', { prefix: true });
+row(0x27, 'daa', '', { r: AF | CF, w: OSZAPC, u: OF });
+row(0x2f, 'das', '', { r: AF | CF, w: OSZAPC, u: OF });
+row(0x37, 'aaa', '', { r: AF, w: OSZAPC, u: OF | SF | ZF | PF });
+row(0x3f, 'aas', '', { r: AF, w: OSZAPC, u: OF | SF | ZF | PF });
+for (let r = 0; r < 8; r++) {
+  row(0x40 + r, 'inc', 'Zv', { w: OSZAPC & ~CF });
+  row(0x48 + r, 'dec', 'Zv', { w: OSZAPC & ~CF });
+  row(0x50 + r, 'push', 'Zv');
+  row(0x58 + r, 'pop', 'Zv');
+}
+row(0x60, 'pusha', '', { since: '80186' });
+row(0x61, 'popa', '', { since: '80186' });
+row(0x62, 'bound', 'Gv,Ma', { since: '80186' });
+row(0x63, 'arpl', 'Ew,Gw', { since: '80286', priv: Priv.ProtOnly, w: ZF });
+row(0x64, 'fs', '', { prefix: true, since: '80386' });
+row(0x65, 'gs', '', { prefix: true, since: '80386' });
+row(0x66, 'opsize', '', { prefix: true, since: '80386' });
+row(0x67, 'addrsize', '', { prefix: true, since: '80386' });
+row(0x68, 'push', 'Iv', { since: '80186' });
+row(0x69, 'imul', 'Gv,Ev,Iv', { since: '80186', w: OSZAPC, u: SF | ZF | AF | PF });
+row(0x6a, 'push', 'Ibs', { since: '80186' });
+row(0x6b, 'imul', 'Gv,Ev,Ibs', { since: '80186', w: OSZAPC, u: SF | ZF | AF | PF });
+row(0x6c, 'ins', 'Yb,DX', { since: '80186', r: DF, priv: Priv.Iopl });
+row(0x6d, 'ins', 'Yv,DX', { since: '80186', r: DF, priv: Priv.Iopl });
+row(0x6e, 'outs', 'DX,Xb', { since: '80186', r: DF, priv: Priv.Iopl });
+row(0x6f, 'outs', 'DX,Xv', { since: '80186', r: DF, priv: Priv.Iopl });
+for (let c = 0; c < 16; c++) {
+  row(0x70 + c, 'j' + CC[c], 'Jb', { r: CC_READ[c], bb: true });
+  // 8086: 60–6F decode as 70–7F (only opcode bits 3..0 are checked).
+  row(0x60 + c, 'j' + CC[c], 'Jb', { r: CC_READ[c], bb: true, until: '8086' });
+}
+for (let i = 0; i < 8; i++) {
+  const f = aluFlags(i);
+  row(0x80, ALU[i], 'Eb,Ib', { ...f, ext: i });
+  row(0x81, ALU[i], 'Ev,Iv', { ...f, ext: i });
+  row(0x82, ALU[i], 'Eb,Ib', { ...f, ext: i, until: 'p6' });
+  row(0x83, ALU[i], 'Ev,Ibs', { ...f, ext: i });
+}
+row(0x84, 'test', 'Eb,Gb', { w: OSZAPC, u: AF });
+row(0x85, 'test', 'Ev,Gv', { w: OSZAPC, u: AF });
+row(0x86, 'xchg', 'Eb,Gb');
+row(0x87, 'xchg', 'Ev,Gv');
+row(0x88, 'mov', 'Eb,Gb');
+row(0x89, 'mov', 'Ev,Gv');
+row(0x8a, 'mov', 'Gb,Eb');
+row(0x8b, 'mov', 'Gv,Ev');
+row(0x8c, 'mov', 'Ew,Sw');
+row(0x8d, 'lea', 'Gv,M');
+row(0x8e, 'mov', 'Sw,Ew');
+row(0x8f, 'pop', 'Ev', { ext: 0 });
+row(0x90, 'nop', '');
+for (let r = 1; r < 8; r++) row(0x90 + r, 'xchg', 'Zv,eAX');
+row(0x98, 'cbw', '');
+row(0x99, 'cwd', '');
+row(0x9a, 'callf', 'Ap', { bb: true });
+row(0x9b, 'wait', '');
+row(0x9c, 'pushf', '', { r: 0xffffffff, priv: Priv.Iopl });
+row(0x9d, 'popf', '', { w: 0xffffffff, bb: true, priv: Priv.Iopl });
+row(0x9e, 'sahf', '', { w: SF | ZF | AF | PF | CF });
+row(0x9f, 'lahf', '', { r: SF | ZF | AF | PF | CF });
+row(0xa0, 'mov', 'AL,Ob');
+row(0xa1, 'mov', 'eAX,Ov');
+row(0xa2, 'mov', 'Ob,AL');
+row(0xa3, 'mov', 'Ov,eAX');
+row(0xa4, 'movs', 'Yb,Xb', { r: DF });
+row(0xa5, 'movs', 'Yv,Xv', { r: DF });
+row(0xa6, 'cmps', 'Xb,Yb', { r: DF, w: OSZAPC });
+row(0xa7, 'cmps', 'Xv,Yv', { r: DF, w: OSZAPC });
+row(0xa8, 'test', 'AL,Ib', { w: OSZAPC, u: AF });
+row(0xa9, 'test', 'eAX,Iv', { w: OSZAPC, u: AF });
+row(0xaa, 'stos', 'Yb,AL', { r: DF });
+row(0xab, 'stos', 'Yv,eAX', { r: DF });
+row(0xac, 'lods', 'AL,Xb', { r: DF });
+row(0xad, 'lods', 'eAX,Xv', { r: DF });
+row(0xae, 'scas', 'AL,Yb', { r: DF, w: OSZAPC });
+row(0xaf, 'scas', 'eAX,Yv', { r: DF, w: OSZAPC });
+for (let r = 0; r < 8; r++) {
+  row(0xb0 + r, 'mov', 'Zb,Ib');
+  row(0xb8 + r, 'mov', 'Zv,Iv');
+}
+for (let i = 0; i < 8; i++) {
+  const f = shiftFlags(i);
+  // SAL (/6) is undocumented: the 8086 executes SETMO there; 186+ treat it as SHL.
+  const mn = i === 6 ? 'sal' : SHIFT[i];
+  const since: CpuModel = i === 6 ? '80186' : '8086';
+  row(0xc0, mn, 'Eb,Ib', { ...f, ext: i, since: '80186' });
+  row(0xc1, mn, 'Ev,Ib', { ...f, ext: i, since: '80186' });
+  row(0xd0, mn, 'Eb,1', { ...f, ext: i, since });
+  row(0xd1, mn, 'Ev,1', { ...f, ext: i, since });
+  row(0xd2, mn, 'Eb,CL', { ...f, ext: i, since });
+  row(0xd3, mn, 'Ev,CL', { ...f, ext: i, since });
+}
+row(0xd0, 'setmo', 'Eb', { ext: 6, until: '8086', w: OSZAPC });
+row(0xd1, 'setmo', 'Ev', { ext: 6, until: '8086', w: OSZAPC });
+row(0xd2, 'setmoc', 'Eb,CL', { ext: 6, until: '8086', w: OSZAPC });
+row(0xd3, 'setmoc', 'Ev,CL', { ext: 6, until: '8086', w: OSZAPC });
+row(0xc2, 'ret', 'Iw', { bb: true });
+row(0xc3, 'ret', '', { bb: true });
+// 8086: C0/C1 alias C2/C3, C8/C9 alias CA/CB.
+row(0xc0, 'ret', 'Iw', { bb: true, until: '8086' });
+row(0xc1, 'ret', '', { bb: true, until: '8086' });
+row(0xc8, 'retf', 'Iw', { bb: true, until: '8086' });
+row(0xc9, 'retf', '', { bb: true, until: '8086' });
+row(0xc4, 'les', 'Gv,Mp');
+row(0xc5, 'lds', 'Gv,Mp');
+row(0xc6, 'mov', 'Eb,Ib', { ext: 0 });
+row(0xc7, 'mov', 'Ev,Iv', { ext: 0 });
+row(0xc8, 'enter', 'Iw,Ib', { since: '80186' });
+row(0xc9, 'leave', '', { since: '80186' });
+row(0xca, 'retf', 'Iw', { bb: true });
+row(0xcb, 'retf', '', { bb: true });
+row(0xcc, 'int3', '', { bb: true });
+row(0xcd, 'int', 'Ib', { bb: true });
+row(0xce, 'into', '', { r: OF, bb: true });
+row(0xcf, 'iret', '', { w: 0xffffffff, bb: true });
+row(0xd4, 'aam', 'Ib', { w: OSZAPC, u: OF | AF | CF });
+row(0xd5, 'aad', 'Ib', { w: OSZAPC, u: OF | AF | CF });
+row(0xd6, 'salc', '', { r: CF });
+row(0xd7, 'xlat', '');
+for (let e = 0; e < 8; e++) row(0xd8 + e, 'esc', 'E', { modrm: true });
+row(0xe0, 'loopne', 'Jb', { r: ZF, bb: true });
+row(0xe1, 'loope', 'Jb', { r: ZF, bb: true });
+row(0xe2, 'loop', 'Jb', { bb: true });
+row(0xe3, 'jcxz', 'Jb', { bb: true });
+row(0xe4, 'in', 'AL,Ib', { priv: Priv.Iopl });
+row(0xe5, 'in', 'eAX,Ib', { priv: Priv.Iopl });
+row(0xe6, 'out', 'Ib,AL', { priv: Priv.Iopl });
+row(0xe7, 'out', 'Ib,eAX', { priv: Priv.Iopl });
+row(0xe8, 'call', 'Jv', { bb: true });
+row(0xe9, 'jmp', 'Jv', { bb: true });
+row(0xea, 'jmpf', 'Ap', { bb: true });
+row(0xeb, 'jmp', 'Jb', { bb: true });
+row(0xec, 'in', 'AL,DX', { priv: Priv.Iopl });
+row(0xed, 'in', 'eAX,DX', { priv: Priv.Iopl });
+row(0xee, 'out', 'DX,AL', { priv: Priv.Iopl });
+row(0xef, 'out', 'DX,eAX', { priv: Priv.Iopl });
+row(0xf0, 'lock', '', { prefix: true });
+row(0xf1, 'lock', '', { prefix: true, until: '80186' });
+row(0xf1, 'int1', '', { since: '80386', bb: true });
+row(0xf2, 'repne', '', { prefix: true });
+row(0xf3, 'rep', '', { prefix: true });
+row(0xf4, 'hlt', '', { bb: true, priv: Priv.Cpl0 });
+row(0xf5, 'cmc', '', { r: CF, w: CF });
+const F6 = ['test', 'test', 'not', 'neg', 'mul', 'imul', 'div', 'idiv'];
+for (let i = 0; i < 8; i++) {
+  let f: RowOpts;
+  if (i <= 1) f = { w: OSZAPC, u: AF };
+  else if (i === 2) f = {};
+  else if (i === 3) f = { w: OSZAPC };
+  else if (i <= 5) f = { w: OSZAPC, u: SF | ZF | AF | PF };
+  else f = { w: OSZAPC, u: OSZAPC };
+  const imm = i <= 1;
+  row(0xf6, F6[i], imm ? 'Eb,Ib' : 'Eb', { ...f, ext: i, until: i === 1 ? '8086' : undefined });
+  row(0xf7, F6[i], imm ? 'Ev,Iv' : 'Ev', { ...f, ext: i, until: i === 1 ? '8086' : undefined });
+}
+row(0xf8, 'clc', '', { w: CF });
+row(0xf9, 'stc', '', { w: CF });
+row(0xfa, 'cli', '', { w: IF, priv: Priv.Iopl });
+row(0xfb, 'sti', '', { w: IF, priv: Priv.Iopl });
+row(0xfc, 'cld', '', { w: DF });
+row(0xfd, 'std', '', { w: DF });
+row(0xfe, 'inc', 'Eb', { ext: 0, w: OSZAPC & ~CF });
+row(0xfe, 'dec', 'Eb', { ext: 1, w: OSZAPC & ~CF });
+row(0xff, 'inc', 'Ev', { ext: 0, w: OSZAPC & ~CF });
+row(0xff, 'dec', 'Ev', { ext: 1, w: OSZAPC & ~CF });
+row(0xff, 'call', 'Ev', { ext: 2, bb: true });
+row(0xff, 'callf', 'Mp', { ext: 3, bb: true });
+row(0xff, 'jmp', 'Ev', { ext: 4, bb: true });
+row(0xff, 'jmpf', 'Mp', { ext: 5, bb: true });
+row(0xff, 'push', 'Ev', { ext: 6 });
+row(0xff, 'push', 'Ev', { ext: 7, until: '8086' });
+
+// ---- 0F map (80286+) ----------------------------------------------------
+const X = 0x100;
+row(X + 0x00, 'sldt', 'Ew', { ext: 0, since: '80286', priv: Priv.ProtOnly });
+row(X + 0x00, 'str', 'Ew', { ext: 1, since: '80286', priv: Priv.ProtOnly });
+row(X + 0x00, 'lldt', 'Ew', { ext: 2, since: '80286', priv: Priv.ProtOnly });
+row(X + 0x00, 'ltr', 'Ew', { ext: 3, since: '80286', priv: Priv.ProtOnly });
+row(X + 0x00, 'verr', 'Ew', { ext: 4, since: '80286', priv: Priv.ProtOnly, w: ZF });
+row(X + 0x00, 'verw', 'Ew', { ext: 5, since: '80286', priv: Priv.ProtOnly, w: ZF });
+row(X + 0x01, 'sgdt', 'Ms', { ext: 0, since: '80286' });
+row(X + 0x01, 'sidt', 'Ms', { ext: 1, since: '80286' });
+row(X + 0x01, 'lgdt', 'Ms', { ext: 2, since: '80286', priv: Priv.Cpl0 });
+row(X + 0x01, 'lidt', 'Ms', { ext: 3, since: '80286', priv: Priv.Cpl0 });
+row(X + 0x01, 'smsw', 'Ew', { ext: 4, since: '80286' });
+row(X + 0x01, 'lmsw', 'Ew', { ext: 6, since: '80286', priv: Priv.Cpl0, bb: true });
+row(X + 0x01, 'invlpg', 'M', { ext: 7, since: 'i486', priv: Priv.Cpl0 });
+row(X + 0x02, 'lar', 'Gv,Ew', { since: '80286', priv: Priv.ProtOnly, w: ZF });
+row(X + 0x03, 'lsl', 'Gv,Ew', { since: '80286', priv: Priv.ProtOnly, w: ZF });
+row(X + 0x06, 'clts', '', { since: '80286', priv: Priv.Cpl0 });
+row(X + 0x08, 'invd', '', { since: 'i486', priv: Priv.Cpl0 });
+row(X + 0x09, 'wbinvd', '', { since: 'i486', priv: Priv.Cpl0 });
+row(X + 0x0b, 'ud2', '', { since: 'pentium', bb: true });
+row(X + 0x20, 'mov', 'Rd,Cd', { since: '80386', priv: Priv.Cpl0, modrm: true, modForm: 0 });
+row(X + 0x21, 'mov', 'Rd,Dd', { since: '80386', priv: Priv.Cpl0, modrm: true, modForm: 0 });
+row(X + 0x22, 'mov', 'Cd,Rd', { since: '80386', priv: Priv.Cpl0, modrm: true, modForm: 0, bb: true });
+row(X + 0x23, 'mov', 'Dd,Rd', { since: '80386', priv: Priv.Cpl0, modrm: true, modForm: 0 });
+row(X + 0x30, 'wrmsr', '', { since: 'pentium', priv: Priv.Cpl0 });
+row(X + 0x31, 'rdtsc', '', { since: 'pentium' });
+row(X + 0x32, 'rdmsr', '', { since: 'pentium', priv: Priv.Cpl0 });
+for (let c = 0; c < 16; c++) {
+  row(X + 0x40 + c, 'cmov' + CC[c], 'Gv,Ev', { since: 'p6', r: CC_READ[c] });
+  row(X + 0x80 + c, 'j' + CC[c], 'Jv', { since: '80386', r: CC_READ[c], bb: true });
+  row(X + 0x90 + c, 'set' + CC[c], 'Eb', { since: '80386', r: CC_READ[c] });
+}
+row(X + 0xa0, 'push', 'FS', { since: '80386' });
+row(X + 0xa1, 'pop', 'FS', { since: '80386' });
+row(X + 0xa2, 'cpuid', '', { since: 'i486' });
+row(X + 0xa3, 'bt', 'Ev,Gv', { since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xa4, 'shld', 'Ev,Gv,Ib', { since: '80386', w: OSZAPC, u: OF | AF });
+row(X + 0xa5, 'shld', 'Ev,Gv,CL', { since: '80386', w: OSZAPC, u: OF | AF });
+row(X + 0xa8, 'push', 'GS', { since: '80386' });
+row(X + 0xa9, 'pop', 'GS', { since: '80386' });
+row(X + 0xab, 'bts', 'Ev,Gv', { since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xac, 'shrd', 'Ev,Gv,Ib', { since: '80386', w: OSZAPC, u: OF | AF });
+row(X + 0xad, 'shrd', 'Ev,Gv,CL', { since: '80386', w: OSZAPC, u: OF | AF });
+row(X + 0xaf, 'imul', 'Gv,Ev', { since: '80386', w: OSZAPC, u: SF | ZF | AF | PF });
+row(X + 0xb0, 'cmpxchg', 'Eb,Gb', { since: 'i486', w: OSZAPC });
+row(X + 0xb1, 'cmpxchg', 'Ev,Gv', { since: 'i486', w: OSZAPC });
+row(X + 0xb2, 'lss', 'Gv,Mp', { since: '80386' });
+row(X + 0xb3, 'btr', 'Ev,Gv', { since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xb4, 'lfs', 'Gv,Mp', { since: '80386' });
+row(X + 0xb5, 'lgs', 'Gv,Mp', { since: '80386' });
+row(X + 0xb6, 'movzx', 'Gv,Eb', { since: '80386' });
+row(X + 0xb7, 'movzx', 'Gv,Ew', { since: '80386' });
+row(X + 0xba, 'bt', 'Ev,Ib', { ext: 4, since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xba, 'bts', 'Ev,Ib', { ext: 5, since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xba, 'btr', 'Ev,Ib', { ext: 6, since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xba, 'btc', 'Ev,Ib', { ext: 7, since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xbb, 'btc', 'Ev,Gv', { since: '80386', w: CF, u: OF | SF | AF | PF });
+row(X + 0xbc, 'bsf', 'Gv,Ev', { since: '80386', w: OSZAPC, u: OF | SF | AF | PF | CF });
+row(X + 0xbd, 'bsr', 'Gv,Ev', { since: '80386', w: OSZAPC, u: OF | SF | AF | PF | CF });
+row(X + 0xbe, 'movsx', 'Gv,Eb', { since: '80386' });
+row(X + 0xbf, 'movsx', 'Gv,Ew', { since: '80386' });
+row(X + 0xc0, 'xadd', 'Eb,Gb', { since: 'i486', w: OSZAPC });
+row(X + 0xc1, 'xadd', 'Ev,Gv', { since: 'i486', w: OSZAPC });
+row(X + 0xc7, 'cmpxchg8b', 'Mq', { ext: 1, since: 'pentium', w: ZF });
+for (let r = 0; r < 8; r++) row(X + 0xc8 + r, 'bswap', 'Zd', { since: 'i486' });
+
+/** Every instruction form, in table order. */
+export const INSN_SPECS: readonly InsnSpec[] = rows;
+
+/** Whether `spec` is executed by `model`. */
+export function specExists(spec: InsnSpec, model: CpuModel): boolean {
+  const r = modelRank(model);
+  if (r < modelRank(spec.since)) return false;
+  if (spec.until !== undefined && r > modelRank(spec.until)) return false;
+  return true;
+}
