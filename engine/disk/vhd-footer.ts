@@ -181,15 +181,23 @@ export function encodeVhdFooter(f: Omit<VhdFooter, 'checksum' | 'formatVersion'>
 }
 
 /**
- * Usable size in bytes. Virtual PC (creator "vpc ") and qemu's legacy writer
- * ("qemu") size the disk by its CHS geometry, and a current-size field that
- * disagrees is rounding noise; Hyper-V ("win "), Disk2vhd ("d2v "), XenServer
- * ("tap\0"), qemu with force_size ("qem2") and everyone else use current size.
- * A maximal geometry (65535/16/255) cannot describe a larger disk, so then
- * current size wins regardless. This matches how qemu-img reports sizes.
+ * Creators whose current-size field is authoritative. Virtual PC ("vpc ")
+ * and qemu's legacy writer ("qemu") size a disk by its CHS geometry, and
+ * qemu-img extends that to every creator it does not know (checked against
+ * qemu-img 7.2: "vbox", "vs  " and unknown codes read as CHS size). Hyper-V
+ * ("win "), Disk2vhd ("d2v "), qemu with force_size ("qem2"), XenServer
+ * ("tap\0"), XenConverter ("CTXS") and this lab ("clab") mean current size.
+ */
+const CURRENT_SIZE_CREATORS = new Set(['win ', 'd2v ', 'qem2', 'tap\0', 'CTXS', 'clab']);
+
+/**
+ * Usable size in bytes: the CHS size (cylinders * heads * sectors * 512) or
+ * the footer's current size, depending on the creator (see above). A maximal
+ * geometry (65535/16/255) cannot describe a larger disk, so then current
+ * size wins regardless — the same rule qemu-img applies.
  */
 export function vhdVirtualSize(f: VhdFooter): number {
-  const usesChs = (f.creatorApp === 'vpc ' || f.creatorApp === 'qemu') && !isMaxVhdGeometry(f.geometry);
+  const usesChs = !CURRENT_SIZE_CREATORS.has(f.creatorApp) && !isMaxVhdGeometry(f.geometry);
   const bytes = usesChs ? chsSectors(f.geometry) * 512 : f.currentSize;
   return Math.floor(bytes / 512) * 512;
 }

@@ -74,3 +74,17 @@ export function geometryForRawSize(bytes: number): ChsGeometry {
   }
   return vhdGeometryForSectors(Math.floor(bytes / 512));
 }
+
+/**
+ * The smallest sector count >= `sectors` that a VHD geometry describes
+ * exactly, so CHS-based readers (Virtual PC, qemu-img) and current-size
+ * readers (Hyper-V) agree on the disk size. Beyond the CHS range the size
+ * is kept (the geometry is then the maximum and readers use current size).
+ */
+export function chsRoundedSectors(sectors: number): number {
+  if (sectors >= VHD_MAX_CHS_SECTORS) return sectors;
+  for (let extra = 0; ; extra++) {
+    const covered = chsSectors(vhdGeometryForSectors(sectors + extra));
+    if (covered >= sectors) return covered;
+  }
+}
