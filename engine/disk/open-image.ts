@@ -17,7 +17,7 @@ import { resolveParentPath } from './vhd-differencing.js';
 import { VhdDynamic } from './vhd-dynamic.js';
 import { VhdFixed } from './vhd-fixed.js';
 import { VhdDiskType, type VhdFooter } from './vhd-footer.js';
-import { hasVhdCookieAtEnd, readVhdFooter } from './vhd-layout.js';
+import { hasVhdCookieAtEnd, readVhdFooterStrict } from './vhd-layout.js';
 
 export type ImageFormat = 'raw' | 'vhd' | 'iso';
 
@@ -83,7 +83,7 @@ function openChain(path: string, opts: OpenImageOptions, seen: string[], depthLe
   const fd = openImageFile(path, true);
   let loc;
   try {
-    loc = readVhdFooter(fd, path, fileSize(fd));
+    loc = readVhdFooterStrict(fd, path, fileSize(fd));
   } finally {
     fs.closeSync(fd);
   }

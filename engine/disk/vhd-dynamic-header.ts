@@ -10,8 +10,8 @@
  * Each parent locator entry: platform code, platform data space, platform
  * data length, reserved, platform data offset (u64).
  */
-import { EngineInputError } from '../errors.js';
 import { vhdChecksum } from './vhd-footer.js';
+import { throwingReporter, type Reporter } from './vhd-report.js';
 
 export const VHD_DYNAMIC_HEADER_SIZE = 1024;
 export const VHD_HEADER_VERSION = 0x00010000;
@@ -45,35 +45,41 @@ function hex(n: number): string {
   return '0x' + n.toString(16);
 }
 
-function err(file: string, offset: number, what: string): EngineInputError {
-  return new EngineInputError(`${file}: ${what} at offset ${hex(offset)}`, file, offset);
-}
-
-export function parseDynamicHeader(buf: Uint8Array, file: string, at: number): VhdDynamicHeader {
+/**
+ * Parse the header found at `at`. Problems go to `report` (throwing by
+ * default); null when the cookie or block size make the rest meaningless.
+ */
+export function parseDynamicHeader(buf: Uint8Array, file: string, at: number, report: Reporter = throwingReporter(file)): VhdDynamicHeader | null {
   const view = new DataView(buf.buffer, buf.byteOffset, VHD_DYNAMIC_HEADER_SIZE);
+  const S = 'dynamic header';
   let cookie = '';
   for (let i = 0; i < 8; i++) cookie += String.fromCharCode(buf[i]!);
-  if (cookie !== 'cxsparse') throw err(file, at, `dynamic header cookie is ${JSON.stringify(cookie)}, expected "cxsparse"`);
+  if (cookie !== 'cxsparse') {
+    report(at, S, `cookie is ${JSON.stringify(cookie)}, expected "cxsparse"`);
+    return null;
+  }
   const stored = view.getUint32(36);
   const computed = vhdChecksum(buf, 0, VHD_DYNAMIC_HEADER_SIZE, 36);
-  if (stored !== computed) {
-    throw err(file, at + 36, `dynamic header checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
-  }
+  if (stored !== computed) report(at + 36, S, `checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
   const version = view.getUint32(24);
-  if (version >>> 16 !== 1) throw err(file, at + 24, `dynamic header version ${hex(version)} is not 1.x`);
+  if (version >>> 16 !== 1) report(at + 24, S, `header version ${hex(version)} is not 1.x`);
   const tableOffsetBig = view.getBigUint64(16);
-  if (tableOffsetBig > BigInt(Number.MAX_SAFE_INTEGER)) throw err(file, at + 16, 'dynamic header table offset is out of range');
+  let ok = true;
+  if (tableOffsetBig > BigInt(Number.MAX_SAFE_INTEGER)) {
+    report(at + 16, S, `table offset 0x${tableOffsetBig.toString(16)} is out of range`);
+    ok = false;
+  }
   const blockSize = view.getUint32(32);
-  // Spec: "block size ... must be a power of two multiple of sectors"; the
+  // Spec: the block size is a power-of-two multiple of the sector size; the
   // sector bitmap arithmetic depends on it.
   if (blockSize < 512 || blockSize > VHD_MAX_BLOCK_SIZE || (blockSize & (blockSize - 1)) !== 0) {
-    throw err(file, at + 32, `dynamic header block size ${blockSize} is not a power of two between 512 and ${VHD_MAX_BLOCK_SIZE}`);
+    report(at + 32, S, `block size ${blockSize} is not a power of two between 512 and ${VHD_MAX_BLOCK_SIZE}`);
+    ok = false;
   }
   const maxTableEntries = view.getUint32(28);
-  // Highest BAT entry count that stays inside the 2 TiB VHD limit with the smallest block size would be 2^32;
-  // cap at what a 2 TiB disk needs for this block size.
-  if (maxTableEntries > Math.ceil(2 ** 41 / blockSize)) {
-    throw err(file, at + 28, `dynamic header max table entries ${maxTableEntries} describes more than 2 TiB`);
+  if (ok && maxTableEntries > Math.ceil(2 ** 41 / blockSize)) {
+    report(at + 28, S, `max table entries ${maxTableEntries} describes more than 2 TiB`);
+    ok = false;
   }
   let name = '';
   for (let i = 0; i < 512; i += 2) {
@@ -89,7 +95,10 @@ export function parseDynamicHeader(buf: Uint8Array, file: string, at: number): V
     let code = '';
     for (let k = 0; k < 4; k++) code += String.fromCharCode(buf[o + k]!);
     const dataOffsetBig = view.getBigUint64(o + 16);
-    if (dataOffsetBig > BigInt(Number.MAX_SAFE_INTEGER)) throw err(file, at + o + 16, `parent locator ${i} data offset is out of range`);
+    if (dataOffsetBig > BigInt(Number.MAX_SAFE_INTEGER)) {
+      report(at + o + 16, 'parent locator', `entry ${i} data offset is out of range`);
+      continue;
+    }
     locators.push({
       platformCode: code,
       platformDataSpace: view.getUint32(o + 4),
@@ -98,6 +107,7 @@ export function parseDynamicHeader(buf: Uint8Array, file: string, at: number): V
       entryOffset: at + o,
     });
   }
+  if (!ok) return null;
   return {
     tableOffset: Number(tableOffsetBig),
     headerVersion: version,

@@ -18,7 +18,7 @@ import { fileSize, openImageFile, preadFull, pwriteFull } from './file-io.js';
 import { checkRequest } from './range-check.js';
 import { encodeVhdFooter, VhdDiskType, type VhdFooter } from './vhd-footer.js';
 import type { VhdDynamicHeader } from './vhd-dynamic-header.js';
-import { BAT_UNUSED, loadDynamicLayout, readVhdFooter, type DynamicLayout, type FooterLocation } from './vhd-layout.js';
+import { BAT_UNUSED, loadDynamicLayout, readVhdFooterStrict, type DynamicLayout, type FooterLocation } from './vhd-layout.js';
 
 export interface VhdDynamicOptions {
   readOnly?: boolean;
@@ -69,8 +69,8 @@ export class VhdDynamic implements BlockDevice {
     this.fd = openImageFile(path, this.readOnly);
     try {
       const size = fileSize(this.fd);
-      const loc = opts.footerLoc ?? readVhdFooter(this.fd, path, size);
-      this.layout = loadDynamicLayout(this.fd, path, size, loc);
+      const loc = opts.footerLoc ?? readVhdFooterStrict(this.fd, path, size);
+      this.layout = loadDynamicLayout(this.fd, path, size, loc)!;
       this.footer = loc.footer;
       this.header = this.layout.header;
       this.bat = this.layout.bat;
@@ -153,6 +153,47 @@ export class VhdDynamic implements BlockDevice {
     if (this.loadBitmap(b) === FULL) return true;
     const i = s - b * this.spb;
     return (this.bitmaps[b]![i >>> 3]! & (0x80 >>> (i & 7))) !== 0;
+  }
+
+  /**
+   * Call `fn(lba, count)` for every maximal run of sectors stored in this
+   * file (not inherited from the parent), in increasing order.
+   */
+  forEachPresentRun(fn: (lba: number, count: number) => void): void {
+    let runStart = -1;
+    let runEnd = -1;
+    const emit = (lba: number, count: number): void => {
+      if (lba === runEnd) {
+        runEnd += count;
+        return;
+      }
+      if (runStart >= 0) fn(runStart, runEnd - runStart);
+      runStart = lba;
+      runEnd = lba + count;
+    };
+    for (let b = 0; b < this.bat.length; b++) {
+      if (this.bat[b] === BAT_UNUSED) continue;
+      const base = b * this.spb;
+      const inDisk = Math.min(this.spb, this.sectorCount - base);
+      if (inDisk <= 0) continue;
+      if (this.loadBitmap(b) === FULL) {
+        emit(base, inDisk);
+        continue;
+      }
+      const bm = this.bitmaps[b]!;
+      let i = 0;
+      while (i < inDisk) {
+        if ((bm[i >>> 3]! & (0x80 >>> (i & 7))) === 0) {
+          i++;
+          continue;
+        }
+        let j = i + 1;
+        while (j < inDisk && (bm[j >>> 3]! & (0x80 >>> (j & 7))) !== 0) j++;
+        emit(base + i, j - i);
+        i = j;
+      }
+    }
+    if (runStart >= 0) fn(runStart, runEnd - runStart);
   }
 
   private readBackground(lba: number, count: number, buf: Uint8Array, offset: number): void {

@@ -8,7 +8,7 @@ import { EngineInputError } from '../errors.js';
 import { fileSize, openImageFile } from './file-io.js';
 import { RawImage } from './raw-image.js';
 import { VhdDiskType, vhdVirtualSize, type VhdFooter } from './vhd-footer.js';
-import { readVhdFooter, type FooterLocation } from './vhd-layout.js';
+import { readVhdFooterStrict, type FooterLocation } from './vhd-layout.js';
 
 export class VhdFixed extends RawImage {
   readonly footer: VhdFooter;
@@ -34,7 +34,7 @@ export class VhdFixed extends RawImage {
 function probeFooter(path: string): FooterLocation {
   const fd = openImageFile(path, true);
   try {
-    return readVhdFooter(fd, path, fileSize(fd));
+    return readVhdFooterStrict(fd, path, fileSize(fd));
   } finally {
     fs.closeSync(fd);
   }

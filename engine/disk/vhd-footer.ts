@@ -12,9 +12,9 @@
  * The checksum is the one's complement of the sum of all bytes except the
  * checksum field itself.
  */
-import { EngineInputError } from '../errors.js';
 import type { ChsGeometry } from './block-device.js';
 import { chsSectors, isMaxVhdGeometry } from './vhd-geometry.js';
+import { throwingReporter, type Reporter } from './vhd-report.js';
 
 export const VHD_FOOTER_SIZE = 512;
 export const VHD_COOKIE = 'conectix';
@@ -68,62 +68,41 @@ function hex(n: number): string {
 
 /**
  * Parse a footer from `buf` (512 bytes; a legacy 511-byte footer is passed
- * zero-padded). Throws EngineInputError naming `file` and `fileOffset`.
+ * zero-padded) found at `fileOffset` of `file`. Problems go to `report`
+ * (throwing by default); null when the cookie is wrong, since nothing else
+ * in the sector can then be trusted.
  */
-export function parseVhdFooter(buf: Uint8Array, file: string, fileOffset: number): VhdFooter {
+export function parseVhdFooter(buf: Uint8Array, file: string, fileOffset: number, report: Reporter = throwingReporter(file)): VhdFooter | null {
   const view = new DataView(buf.buffer, buf.byteOffset, VHD_FOOTER_SIZE);
+  const S = 'footer';
   const cookie = ascii(buf, 0, 8);
   if (cookie !== VHD_COOKIE) {
-    throw new EngineInputError(
-      `${file}: VHD footer cookie at offset ${hex(fileOffset)} is ${JSON.stringify(cookie)}, expected "conectix"`,
-      file,
-      fileOffset,
-    );
+    report(fileOffset, S, `cookie is ${JSON.stringify(cookie)}, expected "conectix"`);
+    return null;
   }
   const stored = view.getUint32(64);
   const computed = vhdChecksum(buf, 0, VHD_FOOTER_SIZE, 64);
-  if (stored !== computed) {
-    throw new EngineInputError(
-      `${file}: VHD footer checksum mismatch at offset ${hex(fileOffset + 64)} (stored ${hex(stored)}, computed ${hex(computed)})`,
-      file,
-      fileOffset + 64,
-    );
-  }
+  if (stored !== computed) report(fileOffset + 64, S, `checksum mismatch (stored ${hex(stored)}, computed ${hex(computed)})`);
   const formatVersion = view.getUint32(12);
-  if (formatVersion >>> 16 !== 1) {
-    throw new EngineInputError(
-      `${file}: VHD footer format version ${hex(formatVersion)} at offset ${hex(fileOffset + 12)} is not 1.x`,
-      file,
-      fileOffset + 12,
-    );
-  }
+  if (formatVersion >>> 16 !== 1) report(fileOffset + 12, S, `format version ${hex(formatVersion)} is not 1.x`);
   const rawDataOffset = view.getBigUint64(16);
   const diskType = view.getUint32(60);
   if (diskType !== 2 && diskType !== 3 && diskType !== 4) {
-    throw new EngineInputError(
-      `${file}: VHD footer disk type ${diskType} at offset ${hex(fileOffset + 60)} is not fixed (2), dynamic (3) or differencing (4)`,
-      file,
-      fileOffset + 60,
-    );
+    report(fileOffset + 60, S, `disk type ${diskType} is not fixed (2), dynamic (3) or differencing (4)`);
   }
-  const currentSizeBig = view.getBigUint64(48);
-  // 2 TiB is the VHD format's own ceiling (32-bit sector BAT offsets); anything larger is corrupt.
+  let currentSizeBig = view.getBigUint64(48);
+  // 2 TiB is the format's own ceiling (32-bit sector offsets in the BAT); anything larger is corrupt.
   if (currentSizeBig > 2n ** 41n) {
-    throw new EngineInputError(
-      `${file}: VHD footer current size ${currentSizeBig} at offset ${hex(fileOffset + 48)} exceeds the 2 TiB VHD limit`,
-      file,
-      fileOffset + 48,
-    );
+    report(fileOffset + 48, S, `current size ${currentSizeBig} exceeds the 2 TiB VHD limit`);
+    currentSizeBig = 0n;
   }
   let dataOffset: number | null;
   if (rawDataOffset === VHD_NO_DATA_OFFSET) {
     dataOffset = null;
+    if (diskType === 3 || diskType === 4) report(fileOffset + 16, S, 'data offset is all ones but the disk type needs a dynamic header');
   } else if (rawDataOffset > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new EngineInputError(
-      `${file}: VHD footer data offset ${hex(Number(rawDataOffset))} at offset ${hex(fileOffset + 16)} is out of range`,
-      file,
-      fileOffset + 16,
-    );
+    report(fileOffset + 16, S, `data offset 0x${rawDataOffset.toString(16)} is out of range`);
+    dataOffset = null;
   } else {
     dataOffset = Number(rawDataOffset);
   }
@@ -131,11 +110,7 @@ export function parseVhdFooter(buf: Uint8Array, file: string, fileOffset: number
   if (savedState !== 0) {
     // Spec: "Saved State ... set to 1 if the hard disk is in saved state" — the
     // image belongs to a suspended VM; writing to it would corrupt that VM.
-    throw new EngineInputError(
-      `${file}: VHD footer saved-state flag is set at offset ${hex(fileOffset + 84)}; the image belongs to a suspended virtual machine`,
-      file,
-      fileOffset + 84,
-    );
+    report(fileOffset + 84, S, 'saved-state flag is set; the image belongs to a suspended virtual machine');
   }
   const originalSizeBig = view.getBigUint64(40);
   return {
