@@ -279,6 +279,12 @@ row(0xc4, 'les', 'Gv,Mp');
 row(0xc5, 'lds', 'Gv,Mp');
 row(0xc6, 'mov', 'Eb,Ib', { ext: 0 });
 row(0xc7, 'mov', 'Ev,Iv', { ext: 0 });
+// The 8086 ignores ModRM reg for C6/C7 and 8F (SingleStepTests 8086 notes).
+for (let i = 1; i < 8; i++) {
+  row(0xc6, 'mov', 'Eb,Ib', { ext: i, until: '8086' });
+  row(0xc7, 'mov', 'Ev,Iv', { ext: i, until: '8086' });
+  row(0x8f, 'pop', 'Ev', { ext: i, until: '8086' });
+}
 row(0xc8, 'enter', 'Iw,Ib', { since: '80186' });
 row(0xc9, 'leave', '', { since: '80186' });
 row(0xca, 'retf', 'Iw', { bb: true });
@@ -324,8 +330,8 @@ for (let i = 0; i < 8; i++) {
   else if (i <= 5) f = { w: OSZAPC, u: SF | ZF | AF | PF };
   else f = { w: OSZAPC, u: OSZAPC };
   const imm = i <= 1;
-  row(0xf6, F6[i], imm ? 'Eb,Ib' : 'Eb', { ...f, ext: i, until: i === 1 ? '8086' : undefined });
-  row(0xf7, F6[i], imm ? 'Ev,Iv' : 'Ev', { ...f, ext: i, until: i === 1 ? '8086' : undefined });
+  row(0xf6, F6[i], imm ? 'Eb,Ib' : 'Eb', { ...f, ext: i });
+  row(0xf7, F6[i], imm ? 'Ev,Iv' : 'Ev', { ...f, ext: i });
 }
 row(0xf8, 'clc', '', { w: CF });
 row(0xf9, 'stc', '', { w: CF });
