@@ -94,6 +94,15 @@ function openChain(path: string, opts: OpenImageOptions, seen: string[], depthLe
     durability: opts.durability ?? 'fsync',
     openParent: (child) => {
       const parentPath = resolveParentPath(path, child.header, child.layout.headerOffset);
+      const parentReal = fs.realpathSync(parentPath);
+      if (parentReal === real || seen.includes(parentReal)) {
+        const at = child.layout.headerOffset + 64;
+        throw new EngineInputError(
+          `${path}: differencing chain is cyclic: ${[...seen, real, parentReal].join(' -> ')} (parent named by the dynamic header at offset 0x${at.toString(16)})`,
+          path,
+          at,
+        );
+      }
       const parent = openChain(parentPath, { ...opts, readOnly: true, format: 'vhd' }, [...seen, real], depthLeft - 1);
       const pf = vhdFooterOf(parent);
       const want = child.header.parentUniqueId;
