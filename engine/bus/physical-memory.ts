@@ -16,6 +16,11 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 const PAGE_COUNT = 1 << (32 - PAGE_SHIFT);
 
+/** One past the last page of a region; plain division because base + size may be 2^32. */
+function pageEnd(base: number, size: number): number {
+  return Math.floor((base + size) / PAGE_SIZE);
+}
+
 export const enum PageKind {
   Ram = 0,
   Rom = 1,
@@ -95,7 +100,7 @@ export class PhysicalMemory {
   mapMmio(name: string, base: number, size: number, handler: MmioHandler): void {
     this.checkRange(name, base, size);
     const region: MmioRegion = { name, base, size, handler };
-    for (let p = base >>> PAGE_SHIFT; p < (base + size) >>> PAGE_SHIFT; p++) {
+    for (let p = base >>> PAGE_SHIFT; p < pageEnd(base, size); p++) {
       this.pageKind[p] = PageKind.Mmio;
       this.mmioByPage[p] = region;
       this.romByPage[p] = undefined;
@@ -111,7 +116,7 @@ export class PhysicalMemory {
     padded.fill(0xff);
     padded.set(data);
     const region: RomRegion = { name, base, data: padded };
-    for (let p = base >>> PAGE_SHIFT; p < (base + size) >>> PAGE_SHIFT; p++) {
+    for (let p = base >>> PAGE_SHIFT; p < pageEnd(base, size); p++) {
       this.pageKind[p] = PageKind.Rom;
       this.romByPage[p] = region;
       this.mmioByPage[p] = undefined;
@@ -121,7 +126,7 @@ export class PhysicalMemory {
 
   /** Give pages back to plain RAM (e.g. after shadowing a ROM), or unmapped above RAM. */
   unmap(base: number, size: number): void {
-    for (let p = base >>> PAGE_SHIFT; p < (base + size) >>> PAGE_SHIFT; p++) {
+    for (let p = base >>> PAGE_SHIFT; p < pageEnd(base, size); p++) {
       this.pageKind[p] = p < this.ram.length >>> PAGE_SHIFT ? PageKind.Ram : PageKind.Unmapped;
       this.mmioByPage[p] = undefined;
       this.romByPage[p] = undefined;

@@ -375,7 +375,8 @@ export class BuiltinBios implements Device, DiskServiceHost {
     cpu.set32(R.DX, driveNumber);
     cpu.setSegReal(S.DS, 0);
     cpu.setSegReal(S.ES, 0);
-    cpu.setFlags(cpu.getFlags() & ~0x0001);
+    // CF clear tells the stub to jump; the boot sector starts with interrupts on, as on a PC/AT.
+    cpu.setFlags((cpu.getFlags() & ~0x0001) | 0x0200);
   }
 
   /**

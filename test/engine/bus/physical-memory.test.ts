@@ -76,3 +76,13 @@ describe('PhysicalMemory', () => {
     expect(() => mem.mapMmio('x', 0x100, 0x1000, { read8: () => 0, write8: () => {} })).toThrow(/x: region 0x100/);
   });
 });
+
+describe('PhysicalMemory at the top of 4 GiB', () => {
+  it('maps a ROM that ends exactly at 4 GiB (the 386 reset vector)', () => {
+    const mem = new PhysicalMemory(4096);
+    const rom = new Uint8Array(0x10000);
+    rom[0xfff0] = 0xea;
+    mem.mapRom('bios-high', 0x100000000 - rom.length, rom);
+    expect(mem.read8(0xfffffff0)).toBe(0xea);
+  });
+});

@@ -1,0 +1,389 @@
+/**
+ * The Machine API: the one seam between the engine and the harness.
+ *
+ * A Machine is a whole PC built from a validated MachineConfig: CPU, memory,
+ * the devices (each registering its own ports, IRQs and memory ranges),
+ * firmware and disks behind copy-on-write overlays. It runs synchronously
+ * and deterministically: `run()` executes guest instructions until a stop
+ * condition, and everything the guest can observe about time comes from the
+ * virtual clock, so the same config and inputs give the same screens, logs
+ * and instruction counts on any host.
+ *
+ * See docs/ARCHITECTURE.md for the member table and the data flow.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { IoBus } from './bus/io-bus.js';
+import { PhysicalMemory } from './bus/physical-memory.js';
+import { VirtualClock } from './clock/virtual-clock.js';
+import { ByteChannel } from './byte-channel.js';
+import { Cpu, type TraceEntry } from './cpu/cpu.js';
+import type { Device, DeviceContext, DeviceState, StateValue } from './devices/device.js';
+import { DualPic } from './devices/pic8259.js';
+import { Pit8254 } from './devices/pit8254.js';
+import { SystemPort61 } from './devices/system-port-61.js';
+import { RtcCmos } from './devices/rtc-cmos.js';
+import { COM_PORTS, Uart16550 } from './devices/uart16550.js';
+import { Dma8237 } from './devices/dma8237.js';
+import { Fdc82077 } from './devices/fdc82077.js';
+import { PciBus } from './devices/pci/pci-bus.js';
+import { addI440fx } from './devices/pci/i440fx.js';
+import { Piix3Isa } from './devices/pci/piix3-isa.js';
+import { VgaAdapter } from './devices/vga/vga.js';
+import { render, type Frame } from './display/render.js';
+import { screenText } from './display/screen-text.js';
+import type { BlockDevice } from './disk/block-device.js';
+import { openImage } from './disk/open-image.js';
+import { MemoryOverlay, openOverlay } from './disk/overlay.js';
+import { EngineInputError } from './errors.js';
+import { BuiltinBios } from './firmware/builtin/builtin-bios.js';
+import { R, S, type BiosCpu } from './firmware/builtin/bios-cpu.js';
+import { parseMachineConfig, type DiskSlot, type MachineConfig, type MachineConfigInput } from './machine-config.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot/snapshot-file.js';
+
+export type { Frame } from './display/render.js';
+export type { TraceEntry } from './cpu/cpu.js';
+export type { MachineConfig, MachineConfigInput } from './machine-config.js';
+
+export type StopReason = 'until' | 'budget' | 'halted' | 'power-off' | 'debug-exit' | 'triple-fault';
+
+export interface RunOptions {
+  /** Stop after this many retired instructions (in this call). */
+  maxInstructions?: number;
+  /** Stop once this much virtual time has passed (in this call). */
+  maxVirtualMs?: number;
+  /** Stop when this returns true; evaluated at deterministic points (see pollInstructions). */
+  until?: (m: Machine) => boolean;
+  /** Evaluate `until` every this many retired instructions (default 100,000) and after guest output. */
+  pollInstructions?: number;
+}
+
+export interface RunResult {
+  reason: StopReason;
+  /** Instructions retired during this call. */
+  instructions: number;
+  /** Guest exit status for `debug-exit` ((value << 1) | 1, as QEMU's isa-debug-exit). */
+  exitCode?: number;
+}
+
+const MB = 1024 * 1024;
+const LFB_BASE = 0xe0000000;
+const VRAM_BYTES = 16 * MB;
+const DISK_SLOTS: DiskSlot[] = ['fda', 'fdb', 'hda', 'hdb', 'cdrom'];
+
+export class Machine {
+  readonly config: MachineConfig;
+  readonly clock: VirtualClock;
+  readonly memory: PhysicalMemory;
+  readonly io = new IoBus();
+  readonly cpu: Cpu;
+  readonly serial: ByteChannel[] = [0, 1, 2, 3].map((i) => new ByteChannel(`com${i + 1}`));
+  readonly printer = new ByteChannel('lpt1');
+  readonly debugConsole = new ByteChannel('debugcon');
+  /** Human-readable firmware/engine notes (boot device chosen, power-off), for logs and reports. */
+  readonly log: string[] = [];
+
+  private readonly devices: Device[] = [];
+  private readonly pic: DualPic;
+  private readonly vga: VgaAdapter;
+  private readonly uarts: Uart16550[] = [];
+  private readonly bios: BuiltinBios | undefined;
+  private readonly disks = new Map<DiskSlot, BlockDevice>();
+  private retired = 0;
+  private stopState: { reason: StopReason; exitCode?: number } | undefined;
+  private outputSinceCheck = false;
+  private disposed = false;
+
+  private constructor(config: MachineConfig) {
+    this.config = config;
+    this.clock = new VirtualClock(config.virtualMips * 1e6);
+    this.memory = new PhysicalMemory(config.memoryMB * MB);
+    const pic = new DualPic(this.context({ raise: () => {}, lower: () => {} }));
+    this.pic = pic;
+    const ctx = this.context(pic);
+    this.devices.push(pic);
+
+    for (const slot of DISK_SLOTS) {
+      const disk = config[slot];
+      if (disk === undefined) continue;
+      if (!existsSync(disk.path)) throw new EngineInputError(`${disk.path}: image not found (--${slot})`, disk.path);
+      this.disks.set(slot, slot === 'cdrom' ? openImage(disk.path, { readOnly: true }) : openOverlay(disk.path, { persist: disk.persist }));
+    }
+
+    const pit = new Pit8254(ctx);
+    const dma = new Dma8237(ctx);
+    this.add(pit, new SystemPort61(ctx, { pit }), dma);
+    const rtc = new RtcCmos(ctx, { startTime: Date.parse(config.rtcStart) });
+    this.add(rtc);
+    COM_PORTS.forEach((p, i) => {
+      const uart = new Uart16550(ctx, { base: p.base, irq: p.irq, name: p.name, onTransmit: (b) => this.output(this.serial[i], b) });
+      this.serial[i].onInbound = () => {
+        for (let b = this.serial[i].takeInbound(); b >= 0; b = this.serial[i].takeInbound()) uart.receive([b]);
+      };
+      this.uarts.push(uart);
+      this.add(uart);
+    });
+    this.add(new Fdc82077(ctx, { dma, drives: [this.disks.get('fda'), this.disks.get('fdb')] }));
+
+    const pci = new PciBus(ctx);
+    this.add(pci);
+    addI440fx(pci);
+    new Piix3Isa(pci);
+    this.vga = new VgaAdapter(ctx, { vramBytes: VRAM_BYTES, lfbBase: LFB_BASE });
+    this.add(this.vga);
+    const vgaPci = this.vga.pciFunction;
+    pci.addFunction({
+      device: 2,
+      function: 0,
+      vendorId: vgaPci.vendorId,
+      deviceId: vgaPci.deviceId,
+      classCode: vgaPci.classCode,
+      revision: vgaPci.revision,
+      subsystemVendorId: vgaPci.subsystemVendorId,
+      subsystemId: vgaPci.subsystemId,
+      command: 0x0003,
+      bars: [{ size: vgaPci.bar0.size, kind: 'mem', prefetchable: true, onMap: (base) => base !== null && this.vga.setLfbBase(base) }],
+    });
+    this.io.register('debugcon', 0xe9, 1, { read8: () => 0xe9, write8: (_p, v) => this.output(this.debugConsole, v) });
+
+    this.cpu = new Cpu({ model: config.cpuModel, memory: this.memory, io: this.io, clock: this.clock, interrupts: pic });
+    this.cpu.onTripleFault = () => this.stop('triple-fault');
+
+    const fw = config.firmware;
+    if (fw.kind === 'builtin') {
+      this.bios = new BuiltinBios({
+        memory: this.memory,
+        io: this.io,
+        clock: this.clock,
+        ramBytes: config.memoryMB * MB,
+        disks: {
+          fda: this.disks.get('fda'),
+          fdb: this.disks.get('fdb'),
+          hda: this.disks.get('hda'),
+          hdb: this.disks.get('hdb'),
+          cdrom: this.disks.get('cdrom'),
+        },
+        bootOrder: config.bootOrder,
+        lfbBase: LFB_BASE,
+        vramBytes: VRAM_BYTES,
+        rtcStartMs: Date.parse(config.rtcStart),
+        onPowerOff: () => this.stop('power-off'),
+        onReset: () => this.resetSystem(),
+        log: (line) => this.log.push(line),
+      });
+      this.bios.attachCpu(biosView(this.cpu));
+      this.devices.push(this.bios);
+    } else if (fw.kind === 'rom') {
+      this.loadSystemRom(fw.path);
+    } else {
+      throw new EngineInputError('firmware seabios: not available in this build yet (use --firmware builtin)');
+    }
+    this.cpu.reset();
+  }
+
+  /** Build a machine from a config (validated here; bad input raises EngineInputError). */
+  static async create(config: MachineConfigInput | MachineConfig, source = 'machine config'): Promise<Machine> {
+    return new Machine(parseMachineConfig(config, source));
+  }
+
+  private context(irq: DeviceContext['irq']): DeviceContext {
+    return { io: this.io, memory: this.memory, clock: this.clock, irq };
+  }
+
+  private add(...devices: Device[]): void {
+    this.devices.push(...devices);
+  }
+
+  /** A raw system ROM (64–256 KiB) at the top of the first MiB and of 4 GiB. */
+  private loadSystemRom(path: string): void {
+    if (!existsSync(path)) throw new EngineInputError(`${path}: firmware file not found`, path);
+    const rom = readFileSync(path);
+    if (rom.length < 0x10000 || rom.length > 0x40000 || rom.length % 0x1000 !== 0) {
+      throw new EngineInputError(`${path}: a system ROM must be 64–256 KiB in whole 4 KiB pages (got ${rom.length} bytes)`, path);
+    }
+    const low = rom.subarray(Math.max(0, rom.length - 0x20000));
+    this.memory.mapRom('system-rom', 0x100000 - low.length, low);
+    this.memory.mapRom('system-rom-high', 0x100000000 - rom.length, rom);
+  }
+
+  private output(channel: ByteChannel, byte: number): void {
+    channel.emitByte(byte);
+    this.outputSinceCheck = true;
+  }
+
+  private stop(reason: StopReason, exitCode?: number): void {
+    this.stopState = exitCode === undefined ? { reason } : { reason, exitCode };
+    this.cpu.stopRequested = true;
+  }
+
+  /** The reset line (8042 pulse, port 92h, Ctrl+Alt+Del): CPU and devices to power-on state, RAM kept. */
+  private resetSystem(): void {
+    for (const d of this.devices) d.reset();
+    this.cpu.reset();
+    this.cpu.stopRequested = true;
+    this.log.push('system reset');
+  }
+
+  // ---- running --------------------------------------------------------------------
+
+  get instructions(): number {
+    return this.retired;
+  }
+
+  get virtualTimeMs(): number {
+    return this.clock.nowMs;
+  }
+
+  run(opts: RunOptions = {}): RunResult {
+    this.checkAlive();
+    const clock = this.clock;
+    const budget = opts.maxInstructions ?? Infinity;
+    const tickLimit = opts.maxVirtualMs === undefined ? Infinity : clock.ticks + clock.msToTicks(opts.maxVirtualMs);
+    const poll = Math.max(1, opts.pollInstructions ?? 100_000);
+    const start = this.retired;
+    let nextPoll = start + poll;
+    const finish = (reason: StopReason, exitCode?: number): RunResult => {
+      const r: RunResult = { reason, instructions: this.retired - start };
+      if (exitCode !== undefined) r.exitCode = exitCode;
+      return r;
+    };
+    if (opts.until?.(this)) return finish('until');
+    for (;;) {
+      if (this.stopState !== undefined) {
+        const s = this.stopState;
+        if (s.reason !== 'triple-fault') return finish(s.reason, s.exitCode);
+        this.stopState = undefined;
+        this.resetSystem();
+        return finish('triple-fault');
+      }
+      const done = this.retired - start;
+      if (done >= budget) return finish('budget');
+      if (clock.ticks >= tickLimit) return finish('budget');
+      const interruptsOn = (this.cpu.getFlags() & 0x200) !== 0;
+      if (this.cpu.halted && !(interruptsOn && this.pic.hasInterrupt())) {
+        // Nothing runs until the next timer: jump virtual time there. With IF
+        // clear (CLI; HLT) or no timer pending, nothing can ever wake the CPU.
+        const deadline = clock.nextDeadline();
+        if (!interruptsOn || deadline === Infinity) return finish('halted');
+        if (deadline > tickLimit) {
+          clock.ticks = tickLimit;
+          return finish('budget');
+        }
+        clock.ticks = deadline;
+        clock.fireDue();
+        continue;
+      }
+      const slice = Math.max(1, Math.min(budget - done, nextPoll - this.retired, tickLimit - clock.ticks));
+      this.retired += this.cpu.run(slice);
+      if (this.retired >= nextPoll || this.outputSinceCheck) {
+        this.outputSinceCheck = false;
+        while (nextPoll <= this.retired) nextPoll += poll;
+        if (opts.until?.(this)) return finish('until');
+      }
+    }
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error('machine has been disposed');
+  }
+
+  // ---- screen -----------------------------------------------------------------------
+
+  /** The current frame (RGBA). The data is a fresh copy the caller may keep. */
+  screen(): Frame {
+    const f = render(this.vga);
+    return { width: f.width, height: f.height, data: f.data.slice() };
+  }
+
+  /** The text of a text-mode screen, rows joined by newlines; '' in graphics modes. */
+  text(): string {
+    return screenText(this.vga);
+  }
+
+  /** Last instructions with registers (enable with `enableTrace`). */
+  trace(): TraceEntry[] {
+    return this.cpu.trace();
+  }
+
+  enableTrace(count = 200): void {
+    this.cpu.enableTrace(count);
+  }
+
+  // ---- snapshots ------------------------------------------------------------------------
+
+  snapshot(): Uint8Array {
+    const devices: { [name: string]: StateValue } = {};
+    for (const d of this.devices) devices[d.name] = d.saveState();
+    const disks: { [slot: string]: StateValue } = {};
+    for (const [slot, dev] of this.disks) {
+      if (dev instanceof MemoryOverlay) disks[slot] = dev.saveState();
+    }
+    const channels: { [name: string]: StateValue } = {};
+    for (const ch of [...this.serial, this.printer, this.debugConsole]) channels[ch.name] = ch.saveState();
+    return encodeSnapshot({
+      config: JSON.parse(JSON.stringify(this.config)) as StateValue,
+      ticks: this.clock.ticks,
+      retired: this.retired,
+      cpu: this.cpu.saveState(),
+      ram: this.memory.ram.slice(),
+      a20: this.memory.a20Enabled,
+      devices,
+      disks,
+      channels,
+      log: this.log.slice(),
+    });
+  }
+
+  /** A new machine continuing exactly where `snapshot()` left off. */
+  static async restore(data: Uint8Array, source = 'snapshot'): Promise<Machine> {
+    const s = decodeSnapshot(data, source);
+    const m = new Machine(parseMachineConfig(s.config, `${source} (machine config)`));
+    m.clock.reset();
+    m.clock.ticks = s.ticks as number;
+    m.retired = s.retired as number;
+    m.memory.ram.set(s.ram as Uint8Array);
+    m.memory.setA20(s.a20 as boolean);
+    const devices = s.devices as { [name: string]: DeviceState };
+    for (const d of m.devices) {
+      const state = devices[d.name];
+      if (state === undefined) throw new EngineInputError(`${source}: no saved state for device ${d.name}`, source);
+      d.loadState(state);
+    }
+    m.cpu.loadState(s.cpu as DeviceState);
+    const disks = s.disks as { [slot: string]: Uint8Array };
+    for (const [slot, dev] of m.disks) {
+      const state = disks[slot];
+      if (state !== undefined && dev instanceof MemoryOverlay) dev.loadState(state);
+    }
+    const channels = s.channels as { [name: string]: { output: Uint8Array; inbound: Uint8Array } };
+    for (const ch of [...m.serial, m.printer, m.debugConsole]) {
+      const state = channels[ch.name];
+      if (state !== undefined) ch.loadState(state);
+    }
+    m.log.push(...(s.log as string[]));
+    return m;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const d of this.disks.values()) d.close();
+  }
+}
+
+/** The BIOS's narrow view of the CPU (see firmware/builtin/bios-cpu.ts). */
+function biosView(cpu: Cpu): BiosCpu {
+  return {
+    get32: (r: R) => cpu.r[r],
+    set32: (r: R, v: number) => {
+      cpu.r[r] = v >>> 0;
+    },
+    getSeg: (s: S) => cpu.seg[s],
+    setSegReal: (s: S, v: number) => {
+      cpu.seg[s] = v & 0xffff;
+      cpu.segBase[s] = (v & 0xffff) << 4;
+    },
+    getIp: () => cpu.eip,
+    getFlags: () => cpu.getFlags(),
+    setFlags: (v: number) => cpu.setFlags(v, 2, true),
+  };
+}
