@@ -280,6 +280,9 @@ export class Cpu implements DecodeHost {
 
   /** Segment-limit violation: #SS for stack references, #GP otherwise (SDM Vol. 3 §6.15). */
   segFault(s: number): never {
+    // 80286 real mode reports every segment overrun, stack included, as
+    // interrupt 13 (SingleStepTests 80286 vectors; no vector shows #SS).
+    if (this.rank === 2 && !this.protectedMode) return this.fault(EX_GP, -1);
     return this.fault(s === SS ? EX_SS : EX_GP, this.protectedMode ? 0 : -1);
   }
 
@@ -616,7 +619,8 @@ export class Cpu implements DecodeHost {
     try {
       decode(this.tables, this, start, d);
       if (d.fault !== DecodeFault.None) {
-        if (d.fault === DecodeFault.TooLong) this.fault(this.rank >= 3 ? EX_GP : EX_UD, this.protectedMode ? 0 : -1);
+        // Over-long instruction: #GP(0) (SDM Vol. 2 §2.3.11); the 80286 vectors also show interrupt 13.
+        if (d.fault === DecodeFault.TooLong) this.fault(EX_GP, this.protectedMode ? 0 : -1);
         this.undefinedOpcode(d);
         return;
       }

@@ -167,11 +167,9 @@ function shift(kind: number): SemFn {
     const m = MASK[size];
     const sign = SIGN[size];
     let count = shiftCount(c, d);
-    if (count === 0) {
-      // Still performs the read and write of a memory operand on real hardware; no flags change.
-      return;
-    }
+    // The operand is read (and its limit checked) even when the count is 0; no flags change then.
     let v = c.rd(d, 0);
+    if (count === 0) return;
     let f = c.flags;
     let cf = f & CF;
     switch (kind) {
@@ -471,7 +469,8 @@ const das: SemFn = (c) => {
   if ((al & 0xf) > 9 || oldAf) {
     v -= 6;
     f |= AF;
-    if (v < 0) f |= CF;
+    // The 8086 takes CF from the high-nibble step only (SingleStepTests 8086 vectors).
+    if (v < 0 && c.rank > 0) f |= CF;
   }
   if (al > (c.rank === 0 && oldAf ? 0x9f : 0x99) || oldCf) {
     v -= 0x60;
@@ -897,7 +896,7 @@ const sti: SemFn = (c) => {
  */
 function stringOp(body: (c: Cpu, d: Decoded, size: number, step: number, am: number) => void, usesZf: boolean): SemFn {
   return (c, d) => {
-    const size = d.size[0] === 0 ? d.size[1] : d.size[0];
+    const size = d.kind[0] === K.StrSrc || d.kind[0] === K.StrDst ? d.size[0] : d.size[1];
     const step = c.flags & DF ? -size : size;
     const am = c.addrMask(d);
     if (d.rep === 0) {

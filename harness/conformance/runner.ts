@@ -141,16 +141,22 @@ export class VectorMachine {
   }
 
   /**
-   * Where an exception pushed FLAGS. The 80286 set says so; for the 8086 set
+   * Where an exception pushed FLAGS. The 80286 set marks exceptions; for the 8086 set
    * the divide-error path is recognised by its effect: SP dropped by 6 and
    * CS:IP now equals the INT 0 vector read from the initial IVT bytes.
    */
   private flagsAddress(v: Vector): number | undefined {
-    if (v.exception !== undefined) return v.exception.flag_address;
     const f = v.final.regs;
     const i = v.initial.regs;
     const sp0 = i.sp ?? 0;
     const sp1 = f.sp ?? sp0;
+    if (v.exception !== undefined) {
+      // The interrupt frame is IP, CS, FLAGS at the final SS:SP. The vectors'
+      // flag_address is one byte below the FLAGS word (it points at CS's high
+      // byte in every 80286 vector we checked), so derive the address from SS:SP.
+      const ss = f.ss ?? i.ss ?? 0;
+      return ((ss << 4) + ((sp1 + 4) & 0xffff)) & 0xffffff;
+    }
     if (((sp0 - 6) & 0xffff) !== sp1) return undefined;
     const ivt = new Map(v.initial.ram);
     const vip = (ivt.get(0) ?? -1) | ((ivt.get(1) ?? -1) << 8);
