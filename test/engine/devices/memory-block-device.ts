@@ -40,3 +40,35 @@ export class MemoryBlockDevice implements BlockDevice {
 
   close(): void {}
 }
+
+/** A huge disk whose unwritten sectors hold a pattern derived from their LBA (for LBA48 tests). */
+export class SparseBlockDevice implements BlockDevice {
+  readonly readOnly = false;
+  readonly geometry: ChsGeometry = { cylinders: 16383, heads: 16, sectorsPerTrack: 63 };
+  private readonly written = new Map<number, Uint8Array>();
+  flushes = 0;
+
+  constructor(readonly sectorCount: number) {}
+
+  static patternByte(lba: number, i: number): number {
+    return ((lba % 251) + i * 3 + Math.floor(lba / 0x100000000) * 17) & 0xff;
+  }
+
+  read(lba: number, count: number, buf: Uint8Array, offset = 0): void {
+    if (lba < 0 || lba + count > this.sectorCount) throw new Error(`read past end: ${lba}+${count}`);
+    for (let s = 0; s < count; s++) {
+      const w = this.written.get(lba + s);
+      for (let i = 0; i < 512; i++) buf[offset + s * 512 + i] = w ? w[i] : SparseBlockDevice.patternByte(lba + s, i);
+    }
+  }
+
+  write(lba: number, count: number, buf: Uint8Array, offset = 0): void {
+    for (let s = 0; s < count; s++) this.written.set(lba + s, buf.slice(offset + s * 512, offset + s * 512 + 512));
+  }
+
+  flush(): void {
+    this.flushes++;
+  }
+
+  close(): void {}
+}
