@@ -52,6 +52,7 @@ const ACT_PACKET = 11;
 const ACT_CHUNK = 12;
 const ACT_COMPLETE = 13;
 const ACT_FAIL = 14;
+const ACT_PACKET_DONE = 15;
 
 const enum Phase {
   Idle = 0,
@@ -241,6 +242,9 @@ export class AtapiCdrom extends IdeDrive {
       case ACT_COMPLETE:
         this.complete();
         return;
+      case ACT_PACKET_DONE:
+        this.packetDone();
+        return;
       case ACT_FAIL:
         this.fail(ERR_ABRT);
         return;
@@ -255,12 +259,9 @@ export class AtapiCdrom extends IdeDrive {
         this.schedule(ACT_PACKET, COMMAND_DELAY_NS);
         return;
       case Phase.DataIn:
-        if (this.remaining > 0) {
-          this.busy();
-          this.schedule(ACT_CHUNK, COMMAND_DELAY_NS);
-        } else {
-          this.packetDone();
-        }
+        // The device is briefly busy before the next DRQ block or the status phase (§9.9).
+        this.busy();
+        this.schedule(this.remaining > 0 ? ACT_CHUNK : ACT_PACKET_DONE, COMMAND_DELAY_NS);
         return;
       default:
         this.status = ST_DRDY | ST_DSC;
