@@ -931,33 +931,92 @@ function srcSeg(d: Decoded): number {
   return d.seg >= 0 ? d.seg : DS;
 }
 
+/**
+ * 80286 real mode detects a word access at offset FFFF (segment overrun) one
+ * bus cycle late: the index register of the faulting access has already
+ * advanced when interrupt 13 is taken, and under REP the count has been
+ * decremented `cxDec` times for the faulting iteration (1 after a read, 2
+ * after a write, 0 when CMPS faults on its first, ES:DI, read). Measured on
+ * the SingleStepTests 80286 vectors; later CPUs fault cleanly.
+ */
+function lateOverrun(c: Cpu, d: Decoded, reg: number, step: number, am: number, cxDec: number): void {
+  if (c.rank !== 2 || c.protectedMode) return;
+  advance(c, reg, step, am);
+  if (d.rep !== 0) {
+    const cx = ((c.r[1] & am) - cxDec) & am;
+    if (d.a32) c.r[1] = cx;
+    else c.setReg16(1, cx);
+  }
+}
+
 const movs = stringOp((c, d, size, step, am) => {
-  const v = c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size);
-  c.writeSized(ES, (c.r[7] & am) >>> 0, size, v);
+  let v: number;
+  try {
+    v = c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size);
+  } catch (e) {
+    lateOverrun(c, d, 6, step, am, 1);
+    throw e;
+  }
   advance(c, 6, step, am);
+  try {
+    c.writeSized(ES, (c.r[7] & am) >>> 0, size, v);
+  } catch (e) {
+    lateOverrun(c, d, 7, step, am, 2);
+    throw e;
+  }
   advance(c, 7, step, am);
 }, false);
 
 const cmps = stringOp((c, d, size, step, am) => {
-  const a = c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size);
-  const b = c.readSized(ES, (c.r[7] & am) >>> 0, size);
+  // The 286 reads ES:[DI] first (its late-overrun behaviour shows the order).
+  let b: number;
+  try {
+    b = c.readSized(ES, (c.r[7] & am) >>> 0, size);
+  } catch (e) {
+    lateOverrun(c, d, 7, step, am, 0);
+    throw e;
+  }
+  let a: number;
+  try {
+    a = c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size);
+  } catch (e) {
+    advance(c, 7, step, am);
+    lateOverrun(c, d, 6, step, am, 1);
+    throw e;
+  }
   sub(c, a, b, 0, size);
   advance(c, 6, step, am);
   advance(c, 7, step, am);
 }, true);
 
 const stos = stringOp((c, d, size, step, am) => {
-  c.writeSized(ES, (c.r[7] & am) >>> 0, size, c.getReg(0, size));
+  try {
+    c.writeSized(ES, (c.r[7] & am) >>> 0, size, c.getReg(0, size));
+  } catch (e) {
+    lateOverrun(c, d, 7, step, am, 2);
+    throw e;
+  }
   advance(c, 7, step, am);
 }, false);
 
 const lods = stringOp((c, d, size, step, am) => {
-  c.setReg(0, size, c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size));
+  try {
+    c.setReg(0, size, c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size));
+  } catch (e) {
+    lateOverrun(c, d, 6, step, am, 1);
+    throw e;
+  }
   advance(c, 6, step, am);
 }, false);
 
 const scas = stringOp((c, d, size, step, am) => {
-  const b = c.readSized(ES, (c.r[7] & am) >>> 0, size);
+  let b: number;
+  try {
+    b = c.readSized(ES, (c.r[7] & am) >>> 0, size);
+  } catch (e) {
+    lateOverrun(c, d, 7, step, am, 1);
+    throw e;
+  }
   sub(c, c.getReg(0, size), b, 0, size);
   advance(c, 7, step, am);
 }, true);
@@ -965,9 +1024,14 @@ const scas = stringOp((c, d, size, step, am) => {
 const ins = stringOp((c, d, size, step, am) => {
   const port = c.r[2] & 0xffff;
   c.mmu.checkIo(port, size);
-  // The destination is probed before the port is read (a fault must not lose the input).
   const off = (c.r[7] & am) >>> 0;
-  c.writeSized(ES, off, size, c.readSized(ES, off, size));
+  // The destination is checked before the port is read, so a fault does not consume input.
+  try {
+    c.lin(ES, off, size);
+  } catch (e) {
+    lateOverrun(c, d, 7, step, am, 2);
+    throw e;
+  }
   const v = size === 1 ? c.io.read8(port) : size === 2 ? c.io.read16(port) : c.io.read32(port);
   c.writeSized(ES, off, size, v);
   advance(c, 7, step, am);
@@ -976,7 +1040,13 @@ const ins = stringOp((c, d, size, step, am) => {
 const outs = stringOp((c, d, size, step, am) => {
   const port = c.r[2] & 0xffff;
   c.mmu.checkIo(port, size);
-  const v = c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size);
+  let v: number;
+  try {
+    v = c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size);
+  } catch (e) {
+    lateOverrun(c, d, 6, step, am, 1);
+    throw e;
+  }
   if (size === 1) c.io.write8(port, v);
   else if (size === 2) c.io.write16(port, v);
   else c.io.write32(port, v);
