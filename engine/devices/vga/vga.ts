@@ -115,6 +115,8 @@ export class VgaAdapter implements Device {
   lfbBase: number;
 
   private readonly ctx: DeviceContext;
+  /** timing() result; cleared by any write that can change it (misc, sequencer, CRTC, VBE). */
+  private timingCache: CrtTiming | undefined;
 
   constructor(ctx: DeviceContext, options: VgaOptions = {}) {
     const vramBytes = options.vramBytes ?? 16 * 1024 * 1024;
@@ -207,6 +209,7 @@ export class VgaAdapter implements Device {
     this.vbe[DispiIndex.Id] = VBE_DISPI_ID0;
     this.vbe[DispiIndex.VideoMemory64K] = this.vramBytes >>> 16;
     this.vbeIndex = 0;
+    this.timingCache = undefined;
   }
 
   // ---------------------------------------------------------------- I/O ports
@@ -275,6 +278,7 @@ export class VgaAdapter implements Device {
 
   portWrite(port: number, value: number): void {
     if (!this.decoded(port)) return;
+    this.timingCache = undefined;
     switch (port) {
       case 0x3c0:
         if (!this.attrFlipFlop) {
@@ -372,6 +376,11 @@ export class VgaAdapter implements Device {
 
   /** CRT timing from the CRTC, sequencer and misc registers (FreeVGA "CRTC" timing model). */
   timing(): CrtTiming {
+    if (this.timingCache === undefined) this.timingCache = this.computeTiming();
+    return this.timingCache;
+  }
+
+  private computeTiming(): CrtTiming {
     if (this.vbeEnabled) {
       // VBE modes have no CRTC programming; model a 60 Hz frame with 5 % blanking.
       const displayLines = Math.max(1, this.vbe[DispiIndex.YRes]);
@@ -464,6 +473,7 @@ export class VgaAdapter implements Device {
 
   private dispiWrite(value: number): void {
     const v = this.vbe;
+    this.timingCache = undefined;
     switch (this.vbeIndex) {
       case DispiIndex.Id:
         if (value >= VBE_DISPI_ID0 && value <= VBE_DISPI_ID5) v[DispiIndex.Id] = value;
@@ -539,6 +549,15 @@ export class VgaAdapter implements Device {
       v[DispiIndex.Enable] = value;
       this.updateVirtHeight();
       if ((value & VBE_DISPI_NOCLEARMEM) === 0) this.vram.fill(0);
+      if (bpp === 4) {
+        // 4-bpp modes use the VGA planar pipeline for the A0000 window: leave
+        // it addressing all four planes linearly (as mode 12h does) whatever
+        // mode the guest came from.
+        this.seq[2] = 0x0f;
+        this.seq[4] = 0x06;
+        this.gc[5] &= ~0x10;
+        this.gc[6] = 0x05;
+      }
       return;
     }
     v[DispiIndex.Enable] = value;
@@ -791,6 +810,7 @@ export class VgaAdapter implements Device {
     this.vbe.set(vbe as number[]);
     this.vbeIndex = num('vbeIndex');
     this.setLfbBase(num('lfbBase'));
+    this.timingCache = undefined;
     bytes('vram', this.vram);
   }
 }

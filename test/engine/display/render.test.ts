@@ -268,7 +268,7 @@ describe('graphics mode rendering', () => {
 });
 
 describe('frames, PNG and snapshots', () => {
-  function busyScreen(): VgaFixture {
+  function busyScreen(): ReturnType<typeof textMode> {
     const fx = textMode();
     fx.put(0, 0, 'Deterministic screenshot', 0x1f);
     fx.put(10, 10, [0xc9, 0xcd, 0xcd, 0xbb], 0x4e);
