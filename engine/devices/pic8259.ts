@@ -338,17 +338,15 @@ export class DualPic implements Device, IrqLines, InterruptSource {
     this.updateCascade();
   }
 
-  /** The slave's INT pin drives master IR2 (a level, not a pulse). */
+  /**
+   * The slave's INT pin drives master IR2 like any other input: in edge mode
+   * the master latches its rising edge, so a slave request that vanishes
+   * before INTA still reaches the CPU as the slave's spurious IRQ 15 (master
+   * ISR bit 2 set, slave ISR untouched — software EOIs only the master).
+   */
   private updateCascade(): void {
     const slaveInt = this.slave.pending() >= 0;
-    const bit = 1 << CASCADE_IR;
-    if (slaveInt) {
-      this.master.lines |= bit;
-      this.master.irr |= bit;
-    } else {
-      this.master.lines &= ~bit;
-      this.master.irr &= ~bit;
-    }
+    if (slaveInt !== ((this.master.lines & (1 << CASCADE_IR)) !== 0)) this.master.setLine(CASCADE_IR, slaveInt);
   }
 
   hasInterrupt(): boolean {
@@ -371,6 +369,9 @@ export class DualPic implements Device, IrqLines, InterruptSource {
         this.slave.ack(s);
         vector = this.slave.vectorBase + s;
       }
+      // The slave drops INT during the INTA cycle; if it still has a request
+      // (auto-EOI, special mask) the line rises again and the master re-latches it.
+      this.master.setLine(CASCADE_IR, false);
       this.updateCascade();
       return vector;
     }

@@ -83,10 +83,14 @@ describe('DualPic (8259A pair)', () => {
     io.write8(0x20, 0x0b);
     expect(io.read8(0x20)).toBe(0); // spurious IRQ7 sets no ISR bit
     expect(io.read8(0x4d0)).toBe(0x20);
-    // Spurious on the slave: the master has IR2 latched but the slave lost its request.
+    // Spurious on the slave: the master latched IR2 but the slave lost its request.
     pic.raise(9);
     expect(pic.hasInterrupt()).toBe(true);
     pic.lower(9);
+    expect(pic.hasInterrupt()).toBe(true);
+    expect(pic.acknowledge()).toBe(0x77);
+    expect(pic.registers.isr).toBe(0x0004); // master IR2 in service, slave nothing
+    io.write8(0x20, 0x20);
     expect(pic.hasInterrupt()).toBe(false);
   });
 
@@ -133,6 +137,16 @@ describe('DualPic (8259A pair)', () => {
     expect(io.read8(0x20)).toBe(0);
     pic.raise(0);
     expect(pic.acknowledge()).toBe(0x08);
+  });
+
+  it('back-to-back slave requests in auto-EOI mode are both delivered', () => {
+    const { pic } = setup({ autoEoi: true });
+    pic.raise(10);
+    pic.raise(11);
+    expect(pic.acknowledge()).toBe(0x72);
+    expect(pic.hasInterrupt()).toBe(true);
+    expect(pic.acknowledge()).toBe(0x73);
+    expect(pic.hasInterrupt()).toBe(false);
   });
 
   it('specific EOI clears only the named level', () => {
