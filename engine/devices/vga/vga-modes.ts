@@ -31,7 +31,7 @@ export interface VgaModeInfo {
   readonly crtc: readonly number[];
   readonly attr: readonly number[];
   readonly gc: readonly number[];
-  readonly palette: 'ega' | 'mono' | 'vga256';
+  readonly palette: 'ega' | 'cga' | 'mono' | 'vga256';
 }
 
 const h = (s: string): number[] => s.trim().split(/\s+/).map((x) => Number.parseInt(x, 16));
@@ -67,7 +67,7 @@ function cga4(mode: number): VgaModeInfo {
     memoryBase: 0xb8000, misc: 0x63, seq: h('09 03 00 02'),
     crtc: h('2D 27 28 90 2B 80 BF 1F 00 C1 00 00 00 00 00 00 9C 8E 8F 14 00 96 B9 A2 FF'),
     attr: h('00 13 15 17 02 04 06 07 10 11 12 13 14 15 16 17 01 00 03 00 00'),
-    gc: h('00 00 00 00 00 30 0F 00 FF'), palette: 'ega',
+    gc: h('00 00 00 00 00 30 0F 00 FF'), palette: 'cga',
   };
 }
 
@@ -83,7 +83,7 @@ export const VGA_MODES: ReadonlyMap<number, VgaModeInfo> = new Map<number, VgaMo
     memoryBase: 0xb8000, misc: 0x63, seq: h('01 01 00 06'),
     crtc: h('5F 4F 50 82 54 80 BF 1F 00 C1 00 00 00 00 00 00 9C 8E 8F 28 00 96 B9 C2 FF'),
     attr: h('00 17 17 17 17 17 17 17 17 17 17 17 17 17 17 17 01 00 01 00 00'),
-    gc: h('00 00 00 00 00 00 0D 00 FF'), palette: 'ega',
+    gc: h('00 00 00 00 00 00 0D 00 FF'), palette: 'cga',
   }],
   [0x07, {
     mode: 0x07, kind: 'text', width: 720, height: 400, cols: 80, rows: 25, charHeight: 16, colors: 2,
@@ -96,13 +96,13 @@ export const VGA_MODES: ReadonlyMap<number, VgaModeInfo> = new Map<number, VgaMo
     mode: 0x0d, kind: 'planar', width: 320, height: 200, cols: 40, rows: 25, charHeight: 8, colors: 16,
     memoryBase: 0xa0000, misc: 0x63, seq: h('09 0F 00 06'),
     crtc: h('2D 27 28 90 2B 80 BF 1F 00 C0 00 00 00 00 00 00 9C 8E 8F 14 00 96 B9 E3 FF'),
-    attr: CGA16_ATTR, gc: PLANAR_GC, palette: 'ega',
+    attr: CGA16_ATTR, gc: PLANAR_GC, palette: 'cga',
   }],
   [0x0e, {
     mode: 0x0e, kind: 'planar', width: 640, height: 200, cols: 80, rows: 25, charHeight: 8, colors: 16,
     memoryBase: 0xa0000, misc: 0x63, seq: h('01 0F 00 06'),
     crtc: h('5F 4F 50 82 54 80 BF 1F 00 C0 00 00 00 00 00 00 9C 8E 8F 28 00 96 B9 E3 FF'),
-    attr: CGA16_ATTR, gc: PLANAR_GC, palette: 'ega',
+    attr: CGA16_ATTR, gc: PLANAR_GC, palette: 'cga',
   }],
   [0x0f, {
     mode: 0x0f, kind: 'planar', width: 640, height: 350, cols: 80, rows: 25, charHeight: 14, colors: 2,
@@ -157,6 +157,23 @@ export function egaPalette(): Uint8Array {
     out[i * 3] = level(2, 5);
     out[i * 3 + 1] = level(1, 4);
     out[i * 3 + 2] = level(0, 3);
+  }
+  return out;
+}
+
+/**
+ * The palette the VGA BIOS loads for the 200-line (CGA-compatible) modes:
+ * the attribute values are read as a CGA monitor would, bits 2–0 red, green,
+ * blue at 2/3 intensity and bit 4 adding 1/3 to all three (bits 3 and 5 are
+ * ignored); colour 6 is brown (green at 1/3) as on the IBM CGA monitor.
+ */
+export function cgaPalette(): Uint8Array {
+  const out = new Uint8Array(64 * 3);
+  for (let i = 0; i < 64; i++) {
+    const intensity = ((i >> 4) & 1) * 0x15;
+    out[i * 3] = ((i >> 2) & 1) * 0x2a + intensity;
+    out[i * 3 + 1] = (i & 0x17) === 0x06 ? 0x15 : ((i >> 1) & 1) * 0x2a + intensity;
+    out[i * 3 + 2] = (i & 1) * 0x2a + intensity;
   }
   return out;
 }
@@ -261,7 +278,8 @@ export function programMode(io: IoBus, mode: number): VgaModeInfo {
   io.write8(0x3c0, 0x20); // Palette Address Source: give the palette back to the display
 
   io.write8(0x3c6, 0xff);
-  const palette = m.palette === 'vga256' ? vga256Palette() : m.palette === 'mono' ? monoPalette() : egaPalette();
+  const palette =
+    m.palette === 'vga256' ? vga256Palette() : m.palette === 'mono' ? monoPalette() : m.palette === 'cga' ? cgaPalette() : egaPalette();
   loadDac(io, palette);
   return m;
 }

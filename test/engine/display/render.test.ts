@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pngjs from 'pngjs';
-import { egaPalette, programMode, setVideoMode } from '../../../engine/devices/vga/vga-modes.js';
+import { cgaPalette, egaPalette, programMode, setVideoMode } from '../../../engine/devices/vga/vga-modes.js';
 import { cp437Font } from '../../../engine/firmware/fonts/cp437-font.js';
 import { render, ScreenRenderer, type Frame } from '../../../engine/display/render.js';
 import { encodePng } from '../../../engine/display/png.js';
@@ -17,6 +17,12 @@ function pixel(f: Frame, x: number, y: number): number[] {
 /** RGB of EGA colour `n` (6-bit DAC values scaled to 8 bits as the DAC does). */
 function ega(n: number): number[] {
   const p = egaPalette();
+  return [0, 1, 2].map((k) => (p[n * 3 + k] << 2) | (p[n * 3 + k] >> 4));
+}
+
+/** RGB of DAC entry `n` of the 200-line (CGA-compatible) palette. */
+function cga(n: number): number[] {
+  const p = cgaPalette();
   return [0, 1, 2].map((k) => (p[n * 3 + k] << 2) | (p[n * 3 + k] >> 4));
 }
 
@@ -221,7 +227,7 @@ describe('graphics mode rendering', () => {
     memory.write8(0xa0000 + 199 * 40 + 39, 0x01);
     const f = render(vga);
     expect([f.width, f.height]).toEqual([320, 200]);
-    expect(pixel(f, 319, 199)).toEqual(ega(0x04));
+    expect(pixel(f, 319, 199)).toEqual(cga(0x04));
     expect(pixel(f, 318, 199)).toEqual([0, 0, 0]);
   });
 
@@ -233,9 +239,11 @@ describe('graphics mode rendering', () => {
     memory.write8(0xb8000 + 0x2000 + 80, 0b10_00_00_00); // line 3
     const f = render(vga);
     expect([f.width, f.height]).toEqual([320, 200]);
-    expect([0, 1, 2, 3, 4].map((x) => pixel(f, x, 0))).toEqual([ega(0x17), ega(0x15), ega(0x13), ega(0), ega(0x13)]);
-    expect(pixel(f, 0, 3)).toEqual(ega(0x15));
-    expect(pixel(f, 0, 2)).toEqual(ega(0));
+    expect([0, 1, 2, 3, 4].map((x) => pixel(f, x, 0))).toEqual([cga(0x17), cga(0x15), cga(0x13), cga(0), cga(0x13)]);
+    // Palette 1 with intensity: bright cyan, bright magenta, white.
+    expect([cga(0x13), cga(0x15), cga(0x17)]).toEqual([[85, 255, 255], [255, 85, 255], [255, 255, 255]]);
+    expect(pixel(f, 0, 3)).toEqual(cga(0x15));
+    expect(pixel(f, 0, 2)).toEqual(cga(0));
   });
 
   it('mode 06h: CGA 640×200 monochrome', () => {
@@ -244,8 +252,8 @@ describe('graphics mode rendering', () => {
     memory.write8(0xb8000 + 0x2000, 0x81); // line 1
     const f = render(vga);
     expect([f.width, f.height]).toEqual([640, 200]);
-    expect(pixel(f, 0, 1)).toEqual(ega(0x17));
-    expect(pixel(f, 7, 1)).toEqual(ega(0x17));
+    expect(pixel(f, 0, 1)).toEqual(cga(0x17));
+    expect(pixel(f, 7, 1)).toEqual(cga(0x17));
     expect(pixel(f, 1, 1)).toEqual([0, 0, 0]);
     expect(pixel(f, 0, 0)).toEqual([0, 0, 0]);
   });

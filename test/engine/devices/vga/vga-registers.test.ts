@@ -76,6 +76,10 @@ describe('VGA register file', () => {
     expect(Array.from(vga.dac.subarray(0x14 * 3, 0x14 * 3 + 3))).toEqual([0x2a, 0x15, 0x00]); // brown
     expect(Array.from(vga.dac.subarray(0x3f * 3, 0x3f * 3 + 3))).toEqual([0x3f, 0x3f, 0x3f]);
     expect(egaPalette().length).toBe(192);
+    programMode(io, 0x04);
+    expect(Array.from(vga.dac.subarray(0x13 * 3, 0x13 * 3 + 3))).toEqual([0x15, 0x3f, 0x3f]);
+    expect(Array.from(vga.dac.subarray(0x06 * 3, 0x06 * 3 + 3))).toEqual([0x2a, 0x15, 0x00]);
+    expect(Array.from(vga.dac.subarray(0x3e * 3, 0x3e * 3 + 3))).toEqual([0x3f, 0x3f, 0x15]);
     programMode(io, 0x13);
     const p = vga256Palette();
     expect(Array.from(vga.dac)).toEqual(Array.from(p));
