@@ -280,6 +280,16 @@ export class Session {
     );
   }
 
+  /** Starts from a saved machine state instead of booting (for `lab repro`). */
+  async resume(bytes: Uint8Array): Promise<void> {
+    if (this.m) throw new StepFailure('resume: the machine is already running');
+    try {
+      this.m = await this.opts.factory.restore(bytes);
+    } catch (e) {
+      throw new InfraFailure(`cannot restore the saved state: ${(e as Error).message}`);
+    }
+  }
+
   run(budget: Budget): void {
     this.recordSync('run', `run ${formatBudget(budget)}`, () => this.runFor(budget));
   }
