@@ -67,8 +67,8 @@ export class PciFunction {
   /** Bits a 1 clears (status register error bits). */
   private readonly clearMask = new Uint8Array(256);
   private readonly reset0 = new Uint8Array(256);
-  /** Last base reported to each BAR's onMap (index 6 = ROM); undefined = never reported. */
-  private readonly mapped: (number | null | undefined)[] = new Array(7);
+  /** Last base reported to each BAR's onMap (index 6 = ROM); null = not decoding, undefined = must re-announce. */
+  private readonly mapped: (number | null | undefined)[] = new Array<number | null>(7).fill(null);
   readonly bus: number;
   readonly device: number;
   readonly fn: number;
