@@ -29,6 +29,12 @@ import { PciBus } from './devices/pci/pci-bus.js';
 import { addI440fx } from './devices/pci/i440fx.js';
 import { Piix3Isa } from './devices/pci/piix3-isa.js';
 import { VgaAdapter } from './devices/vga/vga.js';
+import { DebugConsoleE9 } from './devices/debug-console-e9.js';
+import { DebugExit } from './devices/debug-exit.js';
+import { ParallelPort } from './devices/parallel-port.js';
+import { PostCode80 } from './devices/post-code-80.js';
+import { PowerOff } from './devices/power-off.js';
+import { SystemControl92 } from './devices/system-control-92.js';
 import { render, type Frame } from './display/render.js';
 import { screenText } from './display/screen-text.js';
 import type { BlockDevice } from './disk/block-device.js';
@@ -141,9 +147,24 @@ export class Machine {
       subsystemVendorId: vgaPci.subsystemVendorId,
       subsystemId: vgaPci.subsystemId,
       command: 0x0003,
-      bars: [{ size: vgaPci.bar0.size, kind: 'mem', prefetchable: true, onMap: (base) => base !== null && this.vga.setLfbBase(base) }],
+      // The firmware-assigned BAR moves the framebuffer; "decode nothing" (null) keeps it where it is.
+      bars: [{ size: vgaPci.bar0.size, kind: 'mem', prefetchable: true, onMap: (base) => base !== null && base !== 0 && this.vga.setLfbBase(base) }],
     });
-    this.io.register('debugcon', 0xe9, 1, { read8: () => 0xe9, write8: (_p, v) => this.output(this.debugConsole, v) });
+    // Assign BAR0 the way a PC BIOS would, so the LFB sits at the address VBE reports.
+    pci.configWrite(0, 2, 0, 0x10, 4, LFB_BASE);
+    this.add(
+      new ParallelPort(ctx, { onPrint: (b) => this.output(this.printer, b) }),
+      new DebugConsoleE9(ctx, { onByte: (b) => this.output(this.debugConsole, b) }),
+      new PostCode80(ctx),
+      new SystemControl92(ctx, { onReset: () => this.resetSystem() }),
+      new PowerOff(ctx, {
+        onPowerOff: (source) => {
+          this.log.push(`power off (${source})`);
+          this.stop('power-off');
+        },
+      }),
+    );
+    if (config.debugExit) this.add(new DebugExit(ctx, { onExit: (status) => this.stop('debug-exit', status) }));
 
     this.cpu = new Cpu({ model: config.cpuModel, memory: this.memory, io: this.io, clock: this.clock, interrupts: pic });
     this.cpu.onTripleFault = () => this.stop('triple-fault');

@@ -124,9 +124,16 @@ export class PhysicalMemory {
     this.regions.push(region);
   }
 
-  /** Give pages back to plain RAM (e.g. after shadowing a ROM), or unmapped above RAM. */
+  /**
+   * Remove the ROM or MMIO region mapped at `base` and give its pages in
+   * [base, base + size) back to RAM (or unmapped above RAM). Pages that belong
+   * to other regions are left alone, so moving one device's window can never
+   * unmap another device's.
+   */
   unmap(base: number, size: number): void {
+    const owned = (r: MmioRegion | RomRegion | undefined): boolean => r !== undefined && r.base === base;
     for (let p = base >>> PAGE_SHIFT; p < pageEnd(base, size); p++) {
+      if (!owned(this.mmioByPage[p]) && !owned(this.romByPage[p])) continue;
       this.pageKind[p] = p < this.ram.length >>> PAGE_SHIFT ? PageKind.Ram : PageKind.Unmapped;
       this.mmioByPage[p] = undefined;
       this.romByPage[p] = undefined;

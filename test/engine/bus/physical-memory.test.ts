@@ -86,3 +86,17 @@ describe('PhysicalMemory at the top of 4 GiB', () => {
     expect(mem.read8(0xfffffff0)).toBe(0xea);
   });
 });
+
+describe('PhysicalMemory.unmap', () => {
+  it('removes only the regions that start inside the range', () => {
+    const mem = new PhysicalMemory(1024 * 1024);
+    mem.mapMmio('vga', 0xa0000, 0x20000, { read8: () => 0x11, write8: () => {} });
+    mem.mapRom('bios', 0xf0000, Uint8Array.of(0x22));
+    // A framebuffer that was (wrongly) at 0 moves away: the VGA window and the BIOS stay.
+    mem.mapMmio('lfb', 0, 0x1000, { read8: () => 0x33, write8: () => {} });
+    mem.unmap(0, 0x1000000);
+    expect(mem.read8(0)).toBe(0);
+    expect(mem.read8(0xa0000)).toBe(0x11);
+    expect(mem.read8(0xf0000)).toBe(0x22);
+  });
+});
