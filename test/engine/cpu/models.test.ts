@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { nasm, realMachine, runToHalt } from './helpers.js';
+import { disassembleBytes } from '../../../engine/cpu/disasm.js';
+import { IoBus } from '../../../engine/bus/io-bus.js';
+import { PhysicalMemory } from '../../../engine/bus/physical-memory.js';
+import { VirtualClock } from '../../../engine/clock/virtual-clock.js';
+import { Cpu, type CpuModel } from '../../../engine/cpu/cpu.js';
+
+function run16(model: CpuModel, body: string) {
+  const m = realMachine(model, nasm(`bits 16\norg 0x1000\n${body}\nhlt\n`));
+  runToHalt(m, 100000);
+  return m;
+}
+
+describe('CPU model differences (real mode)', () => {
+  it('PUSH SP: new SP on 8086/80186, old SP on 80286+', () => {
+    for (const [model, delta] of [['8086', 2], ['80186', 2], ['80286', 0], ['80386', 0]] as const) {
+      const m = run16(model, 'mov sp, 0x7000\npush sp\npop ax');
+      expect(m.cpu.getReg16(0), model).toBe(0x7000 - delta);
+    }
+  });
+
+  it('shift counts: 8086 uses all 8 bits, 80186+ mask to 5', () => {
+    const a = run16('8086', 'mov ax, 1\nmov cl, 33\nshl ax, cl');
+    expect(a.cpu.getReg16(0)).toBe(0);
+    const b = run16('80186', 'mov ax, 1\nmov cl, 33\nshl ax, cl');
+    expect(b.cpu.getReg16(0)).toBe(2);
+  });
+
+  it('FLAGS bits 12-15: 1 on 8086, 0 on 286 real mode, IOPL settable on 386', () => {
+    const body = 'push word 0xffff\npopf\npushf\npop ax';
+    expect(run16('80186', body).cpu.getReg16(0) & 0xf000).toBe(0xf000);
+    expect(run16('80286', body).cpu.getReg16(0) & 0xf000).toBe(0);
+    expect(run16('80386', body).cpu.getReg16(0) & 0xf000).toBe(0x7000);
+  });
+
+  it('8086 has no #UD; 80186+ raise INT 6 with the faulting IP', () => {
+    const src = `
+      mov word [6*4], handler
+      mov word [6*4+2], 0
+      db 0x0f, 0xff     ; undefined on 186; POP CS + garbage on 8086 is avoided below
+      mov bx, 1
+      hlt
+    handler:
+      pop ax            ; pushed IP
+      mov bx, 2
+      hlt`;
+    const m = run16('80186', src);
+    expect(m.cpu.getReg16(3)).toBe(2);
+    const code = nasm(`bits 16\norg 0x1000\n${src}`);
+    const ud = code.indexOf(0x0f);
+    expect(m.cpu.getReg16(0)).toBe(0x1000 + ud);
+    // 8086: D6 (SALC) and 8F /1 are defined, no exception.
+    const e = run16('8086', 'stc\ndb 0xd6\nmov bx, 1');
+    expect(e.cpu.getReg8(0)).toBe(0xff);
+    expect(e.cpu.getReg16(3)).toBe(1);
+  });
+
+  it('divide error: 8086 pushes the next IP, 80286 the faulting IP', () => {
+    const src = `
+      mov word [0], handler
+      mov word [2], 0
+      xor dx, dx
+      mov ax, 5
+      xor cx, cx
+    fault:
+      div cx
+    after:
+      hlt
+    handler:
+      pop bx
+      hlt`;
+    const code = nasm(`bits 16\norg 0x1000\n${src}`);
+    const divAt = 0x1000 + code.findIndex((b, i) => b === 0xf7 && code[i + 1] === 0xf1);
+    expect(run16('8086', src).cpu.getReg16(3)).toBe(divAt + 2);
+    expect(run16('80286', src).cpu.getReg16(3)).toBe(divAt);
+  });
+
+  it('CPUID only where it exists, truthful family and no FPU bit', () => {
+    const body = 'db 0x66\nxor ax, ax\ninc ax\ncpuid';
+    const p = run16('pentium', body);
+    expect((p.cpu.r[0] >> 8) & 0xf).toBe(5);
+    expect(p.cpu.r[2] & 1).toBe(0);
+    expect(p.cpu.r[2] & (1 << 4)).not.toBe(0); // TSC
+    const p6 = run16('p6', body);
+    expect((p6.cpu.r[0] >> 8) & 0xf).toBe(6);
+    expect(p6.cpu.r[2] & (1 << 15)).not.toBe(0); // CMOV
+    // 80386: CPUID is #UD.
+    const src = `mov word [6*4], h\nmov word [6*4+2], 0\ncpuid\nmov bx, 1\nhlt\nh: mov bx, 2`;
+    expect(run16('80386', src).cpu.getReg16(3)).toBe(2);
+  });
+
+  it('address bus width per model', () => {
+    for (const [model, mask] of [['8086', 0xfffff], ['80286', 0xffffff], ['80386', 0xffffffff]] as const) {
+      const memory = new PhysicalMemory(1 << 20);
+      new Cpu({ model, memory, io: new IoBus(), clock: new VirtualClock(1e6) });
+      expect(memory.addressMask >>> 0).toBe(mask);
+    }
+  });
+
+  it('reset state: CS:IP at the reset vector per model', () => {
+    const memory = new PhysicalMemory(1 << 20);
+    const c386 = new Cpu({ model: '80386', memory, io: new IoBus(), clock: new VirtualClock(1e6) });
+    expect(c386.seg[1]).toBe(0xf000);
+    expect(c386.segBase[1]).toBe(0xffff0000);
+    expect(c386.eip).toBe(0xfff0);
+    const c86 = new Cpu({ model: '8086', memory: new PhysicalMemory(1 << 20), io: new IoBus(), clock: new VirtualClock(1e6) });
+    expect((c86.segBase[1] + c86.eip) >>> 0).toBe(0xffff0);
+  });
+
+  it('every retired instruction adds exactly one tick; REP counts once per chunk', () => {
+    const m = run16('80386', 'mov cx, 100\nmov di, 0x2000\nrep stosb\nnop');
+    // mov, mov, rep stosb, nop, hlt
+    expect(m.clock.ticks).toBe(5);
+  });
+
+  it('8086 REP prefix negates the IDIV quotient (documented hardware quirk)', () => {
+    const m = run16('8086', 'mov ax, 100\ncwd\nmov cx, 7\nrep idiv cx');
+    expect(m.cpu.getReg16(0)).toBe((-14) & 0xffff);
+    const n = run16('80286', 'mov ax, 100\ncwd\nmov cx, 7\nrep idiv cx');
+    expect(n.cpu.getReg16(0)).toBe(14);
+  });
+});
+
+describe('disassembler', () => {
+  const cases: [number[], string, CpuModel, boolean?][] = [
+    [[0x00, 0xe1], 'add cl, ah', '8086'],
+    [[0x8b, 0x46, 0xfe], 'mov ax, word [bp-0x2]', '8086'],
+    [[0xf3, 0xa5], 'rep movsw', '8086'],
+    [[0x66, 0x0f, 0xb6, 0xc3], 'movzx eax, bl', '80386'],
+    [[0x8b, 0x44, 0x8d, 0x10], 'mov eax, dword [ebp+ecx*4+0x10]', '80386', true],
+    [[0xea, 0x00, 0x10, 0x00, 0xf0], 'jmpf 0xf000:0x1000', '8086'],
+    [[0x0f, 0xa2], 'cpuid', 'pentium'],
+    [[0x0f, 0x22, 0xc0], 'mov cr0, eax', '80386'],
+  ];
+  for (const [bytes, text, model, big] of cases) {
+    it(`${bytes.map((b) => b.toString(16)).join(' ')} → ${text}`, () => {
+      const r = disassembleBytes(bytes, model, 0, big ?? false);
+      expect(r.text).toBe(text);
+      expect(r.length).toBe(bytes.length);
+    });
+  }
+  it('undefined opcodes disassemble as (bad) on 186+', () => {
+    expect(disassembleBytes([0x0f, 0xff], '80286').text).toBe('(bad)');
+  });
+});
