@@ -28,10 +28,19 @@ export interface TestMachine {
   runTo(tick: number): void;
 }
 
+/**
+ * PhysicalMemory allocates page tables for the whole 4 GiB space, which is
+ * slow to build per property-test run; the devices here only touch its A20
+ * gate, so tests share one instance and each machine starts with A20 on.
+ */
+let sharedMemory: PhysicalMemory | undefined;
+
 export function makeMachine(ticksPerSecond = 10_000_000, irq: IrqLines = new IrqRecorder()): TestMachine {
   const io = new IoBus();
   const clock = new VirtualClock(ticksPerSecond);
-  const memory = new PhysicalMemory(1 << 21);
+  sharedMemory ??= new PhysicalMemory(1 << 16);
+  const memory = sharedMemory;
+  memory.setA20(true);
   const ctx: DeviceContext = { io, memory, clock, irq };
   const runTo = (tick: number): void => {
     while (clock.nextDeadline() <= tick) {

@@ -237,7 +237,7 @@ describe('DualPic (8259A pair)', () => {
         expect(pic.hasInterrupt()).toBe(deliverable.length > 0);
         if (deliverable.length > 0) expect(pic.acknowledge()).toBe(vectorOf(deliverable[0]));
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 
@@ -255,7 +255,7 @@ describe('DualPic (8259A pair)', () => {
         }
         expect(got.sort()).toEqual(irqs.map(vectorOf).sort());
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 });
