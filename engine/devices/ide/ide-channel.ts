@@ -5,9 +5,10 @@
  *
  * Writes to the command block reach both devices; reads, status and INTRQ
  * come from the selected one (ATA/ATAPI-6 §5.2). With device 1 selected but
- * absent, device 0 answers status reads with 00h; with no device at all the
- * bus floats high. The data port also accepts 32-bit I/O, split into two
- * 16-bit transfers as the PIIX does.
+ * absent, device 0 answers status reads with 00h. A channel with no device
+ * at all reads 00h everywhere, as QEMU's PIIX model does and as SeaBIOS
+ * expects (BSY clear, so probing does not wait for a timeout). The data port
+ * also accepts 32-bit I/O, split into two 16-bit transfers as the PIIX does.
  */
 import type { IoBus } from '../../bus/io-bus.js';
 import type { DeviceState, IrqLines } from '../device.js';
@@ -70,7 +71,7 @@ export class IdeChannel implements IdeBus {
 
   private status(clearIrq: boolean): number {
     const d = this.sel();
-    if (d === null) return this.present === null ? 0xff : 0x00;
+    if (d === null) return 0x00;
     if (clearIrq && d.irqPending) {
       d.irqPending = false;
       this.updateIrq();
@@ -81,7 +82,7 @@ export class IdeChannel implements IdeBus {
   private readReg(r: number): number {
     if (r === 7) return this.status(true);
     const d = this.sel() ?? this.present;
-    if (d === null) return 0xff;
+    if (d === null) return 0x00;
     if (r === 1) return this.sel() === null ? 0 : d.error;
     if (r === 6) return d.tf[TF_DEVICE];
     const idx = r - 1;

@@ -140,11 +140,12 @@ export abstract class IdeDrive {
     if (this.bufPos >= this.bufEnd) this.pioEnd();
   }
 
+  /**
+   * An 8-bit read of the 16-bit data port still moves a whole word on the
+   * cable; the host sees its low byte (old boot loaders depend on this).
+   */
   readData8(): number {
-    if (this.pioDir !== PIO_IN) return 0xff;
-    const v = this.buf[this.bufPos++];
-    if (this.bufPos >= this.bufEnd) this.pioEnd();
-    return v;
+    return this.readData16() & 0xff;
   }
 
   writeData8(v: number): void {

@@ -287,7 +287,9 @@ describe('ATA disk on the PIIX IDE primary channel', () => {
     const m = diskMachine();
     m.io.write8(P + 6, 0xb0);
     expect(m.io.read8(P + 7)).toBe(0x00);
-    expect(m.io.read8(0x177)).toBe(0xff); // secondary channel: nothing fitted
+    expect(m.io.read8(0x177)).toBe(0x00); // secondary channel: nothing fitted, BSY clear
+    m.io.write8(0x172, 0x55);
+    expect(m.io.read8(0x172)).toBe(0x00); // no device latches the probe pattern
   });
 
   it('PIO reads return exactly the disk contents at any LBA and count (property)', () => {
