@@ -35,6 +35,8 @@ import { ParallelPort } from './devices/parallel-port.js';
 import { PostCode80 } from './devices/post-code-80.js';
 import { PowerOff } from './devices/power-off.js';
 import { SystemControl92 } from './devices/system-control-92.js';
+import { I8042 } from './devices/i8042.js';
+import { parseChord, lookupKey } from './input/keys.js';
 import { render, type Frame } from './display/render.js';
 import { screenText } from './display/screen-text.js';
 import type { BlockDevice } from './disk/block-device.js';
@@ -76,6 +78,29 @@ const LFB_BASE = 0xe0000000;
 const VRAM_BYTES = 16 * MB;
 const DISK_SLOTS: DiskSlot[] = ['fda', 'fdb', 'hda', 'hdb', 'cdrom'];
 
+export type MouseButton = 'left' | 'right' | 'middle';
+
+/** Keyboard input by US key names (`Enter`, `ctrl+alt+del`, `F1`) and typed strings. */
+export interface MachineKeyboard {
+  /** Press and release a key or chord, e.g. `Enter`, `ctrl+c`, `shift+Tab`. */
+  press(chord: string): void;
+  /** Type a string (upper case and symbols get Shift; `\n` types Enter). */
+  type(text: string): void;
+  keyDown(name: string): void;
+  keyUp(name: string): void;
+}
+
+/** A PS/2 mouse: relative motion and buttons. */
+export interface MachineMouse {
+  move(dx: number, dy: number): void;
+  down(button: MouseButton): void;
+  up(button: MouseButton): void;
+  click(button?: MouseButton): void;
+  wheel(dz: number): void;
+}
+
+const BUTTON_BITS: Record<MouseButton, number> = { left: 1, right: 2, middle: 4 };
+
 export class Machine {
   readonly config: MachineConfig;
   readonly clock: VirtualClock;
@@ -92,6 +117,10 @@ export class Machine {
   private readonly pic: DualPic;
   private readonly vga: VgaAdapter;
   private readonly uarts: Uart16550[] = [];
+  private readonly i8042: I8042;
+  private mouseButtons = 0;
+  readonly keyboard: MachineKeyboard;
+  readonly mouse: MachineMouse;
   private readonly bios: BuiltinBios | undefined;
   private readonly disks = new Map<DiskSlot, BlockDevice>();
   private retired = 0;
@@ -152,6 +181,10 @@ export class Machine {
     });
     // Assign BAR0 the way a PC BIOS would, so the LFB sits at the address VBE reports.
     pci.configWrite(0, 2, 0, 0x10, 4, LFB_BASE);
+    this.i8042 = new I8042(ctx, { onReset: () => this.resetSystem() });
+    this.add(this.i8042);
+    this.keyboard = this.makeKeyboard();
+    this.mouse = this.makeMouse();
     this.add(
       new ParallelPort(ctx, { onPrint: (b) => this.output(this.printer, b) }),
       new DebugConsoleE9(ctx, { onByte: (b) => this.output(this.debugConsole, b) }),
@@ -224,6 +257,36 @@ export class Machine {
     const low = rom.subarray(Math.max(0, rom.length - 0x20000));
     this.memory.mapRom('system-rom', 0x100000 - low.length, low);
     this.memory.mapRom('system-rom-high', 0x100000000 - rom.length, rom);
+  }
+
+  private makeKeyboard(): MachineKeyboard {
+    const kbc = this.i8042;
+    return {
+      press: (chord) => {
+        for (const e of parseChord(chord)) (e.down ? kbc.keyDown(e.key) : kbc.keyUp(e.key));
+      },
+      type: (text) => kbc.typeString(text),
+      keyDown: (name) => kbc.keyDown(lookupKey(name).key),
+      keyUp: (name) => kbc.keyUp(lookupKey(name).key),
+    };
+  }
+
+  private makeMouse(): MachineMouse {
+    const kbc = this.i8042;
+    const setButtons = (mask: number): void => {
+      this.mouseButtons = mask;
+      kbc.mouseButtons(mask);
+    };
+    return {
+      move: (dx, dy) => kbc.mouseMove(dx, dy),
+      down: (b) => setButtons(this.mouseButtons | BUTTON_BITS[b]),
+      up: (b) => setButtons(this.mouseButtons & ~BUTTON_BITS[b]),
+      click: (b = 'left') => {
+        setButtons(this.mouseButtons | BUTTON_BITS[b]);
+        setButtons(this.mouseButtons & ~BUTTON_BITS[b]);
+      },
+      wheel: (dz) => kbc.mouseWheel(dz),
+    };
   }
 
   private output(channel: ByteChannel, byte: number): void {

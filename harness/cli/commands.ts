@@ -3,6 +3,8 @@
  * options and help text; adding a command means adding one line here.
  */
 import type { Command } from 'commander';
+import { register as boot } from './boot.js';
+import { register as image } from './image.js';
 import { register as run } from './run.js';
 import { register as report } from './report.js';
 import { register as golden } from './golden.js';
@@ -13,6 +15,8 @@ import { register as repro } from './repro.js';
 export type RegisterCommand = (program: Command) => void;
 
 export const subcommands: RegisterCommand[] = [
+  boot,
+  image,
   run,
   report,
   golden,
