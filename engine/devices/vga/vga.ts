@@ -130,10 +130,14 @@ export class VgaAdapter implements Device {
     this.reset();
 
     const io = ctx.io;
-    io.register(this.name, 0x3b0, 0x30, {
-      read8: (port) => this.portRead(port),
-      write8: (port, value) => this.portWrite(port, value),
-    });
+    const vgaPorts = {
+      read8: (port: number) => this.portRead(port),
+      write8: (port: number, value: number) => this.portWrite(port, value),
+    };
+    // 3B0–3DF except 3BC–3BF, which belong to the parallel port that lived
+    // on the MDA card (LPT at 3BC); claiming them would collide with it.
+    io.register(this.name, 0x3b0, 0x0c, vgaPorts);
+    io.register(this.name, 0x3c0, 0x20, vgaPorts);
     io.register(this.name, VBE_DISPI_INDEX_PORT, 2, {
       read16: (port) => (port === VBE_DISPI_INDEX_PORT ? this.vbeIndex : this.dispiRead()),
       write16: (port, value) => {
@@ -226,8 +230,19 @@ export class VgaAdapter implements Device {
     return true;
   }
 
+  /**
+   * The 6845-compatible CRTC index/data pair also answers at the even/odd
+   * ports 3x0–3x7 (MDA/CGA aliases of 3x4/3x5).
+   */
+  private static canonicalPort(port: number): number {
+    const low = port & 0x0f;
+    if ((port & 0x3f0) !== 0x3c0 && low < 8) return (port & ~0x0f) | 4 | (low & 1);
+    return port;
+  }
+
   portRead(port: number): number {
     if (!this.decoded(port)) return 0xff;
+    port = VgaAdapter.canonicalPort(port);
     switch (port) {
       case 0x3c0:
         return this.attrAddress;
@@ -278,6 +293,7 @@ export class VgaAdapter implements Device {
 
   portWrite(port: number, value: number): void {
     if (!this.decoded(port)) return;
+    port = VgaAdapter.canonicalPort(port);
     this.timingCache = undefined;
     switch (port) {
       case 0x3c0:

@@ -154,3 +154,20 @@ describe('VGA register file', () => {
     expect(io.read8(0x3d5)).toBe(0xff); // I/O select back to mono
   });
 });
+
+describe('VGA port claims', () => {
+  it('leaves 3BC–3BF to a parallel port and answers the CRTC aliases', () => {
+    const { io } = makeVga();
+    expect(io.ownerOf(0x3bc)).toBeUndefined();
+    expect(io.ownerOf(0x3bf)).toBeUndefined();
+    expect(io.ownerOf(0x3b4)).toBe('vga');
+    expect(io.ownerOf(0x3df)).toBe('vga');
+    io.register('lpt', 0x3bc, 3, { read8: () => 0x12 });
+    expect(io.read8(0x3bc)).toBe(0x12);
+    io.write8(0x3c2, 0x67);
+    io.write8(0x3d0, 0x0f); // alias of 3D4
+    io.write8(0x3d1, 0x42); // alias of 3D5
+    expect(io.read8(0x3d4)).toBe(0x0f);
+    expect(io.read8(0x3d5)).toBe(0x42);
+  });
+});
