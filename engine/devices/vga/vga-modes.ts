@@ -328,6 +328,50 @@ export function loadFont(io: IoBus, memory: PhysicalMemory, font: Uint8Array, he
   gc(0x06, mono ? 0x0a : 0x0e);
 }
 
+/**
+ * Switch the character cell height of the current text mode, as INT 10h
+ * AX=1111h/1112h/1114h do after loading a font: Maximum Scan Line, the cursor
+ * shape (the two lines above the bottom line, or the bottom two for 8-line
+ * cells) and the underline location. The number of rows follows from the
+ * unchanged vertical display end (400 lines / 8 = 50 rows, 350 / 8 = 43).
+ */
+export function setCharHeight(io: IoBus, height: number): void {
+  if (height < 1 || height > 32) throw new RangeError(`character height ${height} is not 1–32`);
+  const crtc = (io.read8(0x3cc) & 1) !== 0 ? 0x3d4 : 0x3b4;
+  const read = (i: number): number => {
+    io.write8(crtc, i);
+    return io.read8(crtc + 1);
+  };
+  const write = (i: number, v: number): void => {
+    io.write8(crtc, i);
+    io.write8(crtc + 1, v);
+  };
+  write(0x09, (read(0x09) & 0xe0) | (height - 1));
+  const end = height <= 8 ? height - 1 : height - 2;
+  write(0x0a, (read(0x0a) & 0xe0) | Math.max(0, end - 1));
+  write(0x0b, (read(0x0b) & 0xe0) | end);
+  write(0x14, (read(0x14) & 0xe0) | (height - 1));
+}
+
+/**
+ * Zero all four planes through the ports: unchained, all planes enabled,
+ * then the previous Map Mask and Memory Mode are put back. Clearing through
+ * a chain-4 or odd/even window would only reach part of each plane.
+ */
+function clearPlanes(io: IoBus, memory: PhysicalMemory, base: number, size: number): void {
+  io.write8(0x3c4, 0x02);
+  const mapMask = io.read8(0x3c5);
+  io.write8(0x3c4, 0x04);
+  const memMode = io.read8(0x3c5);
+  io.write8(0x3c5, (memMode | 0x04) & ~0x08);
+  io.write8(0x3c4, 0x02);
+  io.write8(0x3c5, 0x0f);
+  for (let i = 0; i < size; i++) memory.write8(base + i, 0);
+  io.write8(0x3c5, mapMask);
+  io.write8(0x3c4, 0x04);
+  io.write8(0x3c5, memMode);
+}
+
 export interface SetModeOptions {
   /** Keep video memory (INT 10h AH=00h with bit 7 of the mode set). */
   noClear?: boolean;
@@ -348,8 +392,7 @@ export function setVideoMode(io: IoBus, memory: PhysicalMemory, mode: number, op
       for (let i = 0; i < 0x4000; i++) memory.write16(m.memoryBase + i * 2, 0x0720);
     }
   } else if (!options.noClear) {
-    const size = m.memoryBase === 0xb8000 ? 0x8000 : 0x10000;
-    for (let i = 0; i < size; i++) memory.write8(m.memoryBase + i, 0);
+    clearPlanes(io, memory, m.memoryBase, m.memoryBase === 0xb8000 ? 0x8000 : 0x10000);
   }
   return m;
 }

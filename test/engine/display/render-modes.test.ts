@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { egaPalette, loadFont, setVideoMode, VGA_MODES } from '../../../engine/devices/vga/vga-modes.js';
+import { egaPalette, loadFont, setCharHeight, setVideoMode, VGA_MODES } from '../../../engine/devices/vga/vga-modes.js';
 import { cp437Font } from '../../../engine/firmware/fonts/cp437-font.js';
 import { render, type Frame } from '../../../engine/display/render.js';
 import { screenText } from '../../../engine/display/screen-text.js';
@@ -28,12 +28,40 @@ describe('mode geometry', () => {
   });
 });
 
+describe('mode set', () => {
+  it('clears all four planes when entering a graphics mode, even in chain-4', () => {
+    const { io, memory, vga } = makeVga();
+    vga.vram.fill(0x5a, 0, 256 * 1024);
+    setVideoMode(io, memory, 0x13);
+    expect(vga.vram.subarray(0, 256 * 1024).every((b) => b === 0)).toBe(true);
+    expect([vga.seq[2], vga.seq[4]]).toEqual([0x0f, 0x0e]);
+  });
+
+  it('keeps memory with noClear and fills text memory with grey spaces otherwise', () => {
+    const { io, memory } = makeVga();
+    setVideoMode(io, memory, 0x03, { font: cp437Font(16) });
+    expect(memory.read16(0xb8000 + 2 * 1999)).toBe(0x0720);
+    memory.write16(0xb8000, 0x1f41);
+    setVideoMode(io, memory, 0x03, { noClear: true });
+    expect(memory.read16(0xb8000)).toBe(0x1f41);
+  });
+
+  it('sets the 14-line cell shape used by 43-line EGA text', () => {
+    const { io, memory, vga } = makeVga();
+    setVideoMode(io, memory, 0x03, { font: cp437Font(16) });
+    setCharHeight(io, 14);
+    expect([vga.crtc[9] & 0x1f, vga.crtc[0x0a] & 0x1f, vga.crtc[0x0b] & 0x1f]).toEqual([13, 11, 12]);
+    expect(vga.crtc[9] & 0xe0).toBe(0x40);
+  });
+});
+
 describe('text mode variants', () => {
   it('shows 80×50 text with the 8×8 font (maximum scan line 7)', () => {
     const { io, memory, vga } = makeVga();
     setVideoMode(io, memory, 0x03, { font: cp437Font(16) });
     loadFont(io, memory, cp437Font(8), 8);
-    io.write16(0x3d4, ((vga.crtc[9] & 0xe0) | 7) << 8 | 0x09);
+    setCharHeight(io, 8);
+    expect([vga.crtc[9] & 0x1f, vga.crtc[0x0a] & 0x1f, vga.crtc[0x0b] & 0x1f]).toEqual([7, 6, 7]);
     memory.write16(0xb8000 + 49 * 160 + 2 * 79, 0x0f5a);
     const lines = screenText(vga).split('\n');
     expect(lines).toHaveLength(50);
