@@ -4,7 +4,7 @@ import { makeMachine } from './helpers.js';
 
 describe('DebugExit', () => {
   it('a write of v requests exit status (v << 1) | 1', () => {
-    const m = makeMachine();
+    const m = makeMachine(undefined, undefined, { sharedMemory: true });
     const codes: number[] = [];
     new DebugExit(m.ctx, { onExit: (s) => codes.push(s) });
     m.io.write8(0xf4, 0);
@@ -14,7 +14,7 @@ describe('DebugExit', () => {
   });
 
   it('a 4-byte device takes one 32-bit write as one request', () => {
-    const m = makeMachine();
+    const m = makeMachine(undefined, undefined, { sharedMemory: true });
     const codes: number[] = [];
     new DebugExit(m.ctx, { onExit: (s) => codes.push(s), port: 0x501, size: 4 });
     m.io.write32(0x501, 0x31);

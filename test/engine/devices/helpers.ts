@@ -30,17 +30,27 @@ export interface TestMachine {
 
 /**
  * PhysicalMemory allocates page tables for the whole 4 GiB space, which is
- * slow to build per property-test run; the devices here only touch its A20
- * gate, so tests share one instance and each machine starts with A20 on.
+ * slow to build for every property-test run. Devices that only touch the A20
+ * gate may pass `sharedMemory: true` to reuse one instance (A20 is switched
+ * back on for each machine); anything that reads or writes RAM gets its own.
  */
 let sharedMemory: PhysicalMemory | undefined;
 
-export function makeMachine(ticksPerSecond = 10_000_000, irq: IrqLines = new IrqRecorder()): TestMachine {
+export function makeMachine(
+  ticksPerSecond = 10_000_000,
+  irq: IrqLines = new IrqRecorder(),
+  opts: { sharedMemory?: boolean } = {},
+): TestMachine {
   const io = new IoBus();
   const clock = new VirtualClock(ticksPerSecond);
-  sharedMemory ??= new PhysicalMemory(1 << 16);
-  const memory = sharedMemory;
-  memory.setA20(true);
+  let memory: PhysicalMemory;
+  if (opts.sharedMemory) {
+    sharedMemory ??= new PhysicalMemory(1 << 16);
+    memory = sharedMemory;
+    memory.setA20(true);
+  } else {
+    memory = new PhysicalMemory(1 << 21);
+  }
   const ctx: DeviceContext = { io, memory, clock, irq };
   const runTo = (tick: number): void => {
     while (clock.nextDeadline() <= tick) {

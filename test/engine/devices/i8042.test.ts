@@ -7,7 +7,7 @@ import { makeMachine } from './helpers.js';
 const TPS = 1_000_000; // 1000 ticks per ms
 
 function setup() {
-  const m = makeMachine(TPS);
+  const m = makeMachine(TPS, undefined, { sharedMemory: true });
   let resets = 0;
   const kbc = new I8042(m.ctx, { onReset: () => resets++ });
   const io = m.io;

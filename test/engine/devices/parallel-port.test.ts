@@ -6,7 +6,7 @@ import { makeMachine } from './helpers.js';
 const TPS = 100_000_000; // 10 ns per tick
 
 function setup() {
-  const m = makeMachine(TPS);
+  const m = makeMachine(TPS, undefined, { sharedMemory: true });
   const printed: number[] = [];
   const lpt = new ParallelPort(m.ctx, { onPrint: (b) => printed.push(b) });
   return { m, lpt, printed, io: m.io };

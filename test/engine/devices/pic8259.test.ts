@@ -4,7 +4,7 @@ import { DualPic } from '../../../engine/devices/pic8259.js';
 import { makeMachine } from './helpers.js';
 
 function setup(opts: { autoEoi?: boolean; ltim?: boolean } = {}) {
-  const m = makeMachine();
+  const m = makeMachine(undefined, undefined, { sharedMemory: true });
   const pic = new DualPic(m.ctx);
   const icw1 = 0x11 | (opts.ltim ? 0x08 : 0);
   const icw4 = 0x01 | (opts.autoEoi ? 0x02 : 0);
@@ -202,7 +202,7 @@ describe('DualPic (8259A pair)', () => {
   });
 
   it('special fully nested mode lets a higher slave request through', () => {
-    const m = makeMachine();
+    const m = makeMachine(undefined, undefined, { sharedMemory: true });
     const pic = new DualPic(m.ctx);
     const io = m.io;
     for (const [p, v] of [[0x20, 0x11], [0x21, 0x08], [0x21, 0x04], [0x21, 0x11], [0xa0, 0x11], [0xa1, 0x70], [0xa1, 0x02], [0xa1, 0x01]]) io.write8(p, v);
@@ -219,7 +219,7 @@ describe('DualPic (8259A pair)', () => {
     pic.acknowledge();
     io.write8(0x21, 0x40);
     const state = pic.saveState();
-    const other = new DualPic(makeMachine().ctx);
+    const other = new DualPic(makeMachine(undefined, undefined, { sharedMemory: true }).ctx);
     other.loadState(state);
     expect(other.registers).toEqual(pic.registers);
     expect(other.acknowledge()).toBe(pic.acknowledge());

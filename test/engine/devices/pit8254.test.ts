@@ -8,7 +8,7 @@ import { makeMachine } from './helpers.js';
 const TPS = PIT_HZ * 10;
 
 function setup() {
-  const m = makeMachine(TPS);
+  const m = makeMachine(TPS, undefined, { sharedMemory: true });
   const pit = new Pit8254(m.ctx);
   const p61 = new SystemPort61(m.ctx, { pit });
   return { m, pit, p61, io: m.io };
@@ -177,7 +177,7 @@ describe('Pit8254', () => {
   it('property: cycle/tick conversion never fires early for odd tick rates', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1_000_000, max: 500_000_000 }), fc.integer({ min: 2, max: 65535 }), (tps, n) => {
-        const m = makeMachine(tps);
+        const m = makeMachine(tps, undefined, { sharedMemory: true });
         const pit = new Pit8254(m.ctx);
         program(m.io, 0, 2, n);
         const fired: number[] = [];

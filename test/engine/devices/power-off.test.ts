@@ -4,7 +4,7 @@ import { makeMachine } from './helpers.js';
 
 describe('PowerOff', () => {
   it('powers off after "Shutdown" is written to 0x8900, even after a false start', () => {
-    const m = makeMachine();
+    const m = makeMachine(undefined, undefined, { sharedMemory: true });
     const events: string[] = [];
     new PowerOff(m.ctx, { onPowerOff: (s) => events.push(s) });
     for (const c of 'ShuSShutdow') m.io.write8(0x8900, c.charCodeAt(0));
@@ -14,7 +14,7 @@ describe('PowerOff', () => {
   });
 
   it('ACPI PM1a_CNT: SLP_EN with the S5 sleep type powers off; other types do not', () => {
-    const m = makeMachine();
+    const m = makeMachine(undefined, undefined, { sharedMemory: true });
     const events: string[] = [];
     const p = new PowerOff(m.ctx, { onPowerOff: (s) => events.push(s), s5SleepType: 5 });
     m.io.write16(0xb004, 0x0001); // SCI_EN
@@ -28,7 +28,7 @@ describe('PowerOff', () => {
   });
 
   it('ports can be disabled', () => {
-    const m = makeMachine();
+    const m = makeMachine(undefined, undefined, { sharedMemory: true });
     new PowerOff(m.ctx, { onPowerOff: () => {}, pm1aControlPort: null, shutdownPort: null });
     expect(m.io.ownerOf(0xb004)).toBeUndefined();
     expect(m.io.ownerOf(0x8900)).toBeUndefined();

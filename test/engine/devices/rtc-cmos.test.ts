@@ -7,7 +7,7 @@ import { makeMachine } from './helpers.js';
 const TPS = 1_000_000;
 
 function setup(startTime?: Date | number) {
-  const m = makeMachine(TPS);
+  const m = makeMachine(TPS, undefined, { sharedMemory: true });
   const rtc = new RtcCmos(m.ctx, startTime === undefined ? {} : { startTime });
   const rd = (i: number) => {
     m.io.write8(0x70, i);

@@ -4,7 +4,7 @@ import { makeMachine } from './helpers.js';
 
 describe('SystemControl92', () => {
   it('bit 1 gates A20, bit 0 pulses reset on 0->1, reads mirror the A20 gate', () => {
-    const m = makeMachine();
+    const m = makeMachine(undefined, undefined, { sharedMemory: true });
     let resets = 0;
     new SystemControl92(m.ctx, { onReset: () => resets++ });
     m.io.write8(0x92, 0x00);

@@ -8,7 +8,7 @@ const B = 0x3f8;
 const CHAR = 1000; // 10-bit 8N1 frame at divisor 1
 
 function setup(divisor = 1) {
-  const m = makeMachine(TPS);
+  const m = makeMachine(TPS, undefined, { sharedMemory: true });
   const out: number[] = [];
   const uart = new Uart16550(m.ctx, { ...COM_PORTS[0], onTransmit: (b) => out.push(b) });
   m.io.write8(B + 3, 0x80);
