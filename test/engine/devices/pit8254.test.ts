@@ -146,6 +146,88 @@ describe('Pit8254', () => {
     expect(outs).toEqual([0x20, 0, 0x20, 0]);
   });
 
+  it('mode 1: gate-triggered, retriggerable one-shot on counter 2', () => {
+    const { m, io } = setup();
+    io.write8(0x61, 0x00);
+    program(io, 2, 1, 100);
+    expect(io.read8(0x61) & 0x20).toBe(0x20); // OUT high until triggered
+    m.advance(10 * 500);
+    expect(io.read8(0x61) & 0x20).toBe(0x20);
+    io.write8(0x61, 0x01); // rising gate: trigger
+    expect(io.read8(0x61) & 0x20).toBe(0);
+    m.advance(10 * 50);
+    io.write8(0x61, 0x00);
+    io.write8(0x61, 0x01); // retrigger at 50
+    m.advance(10 * 99);
+    expect(io.read8(0x61) & 0x20).toBe(0);
+    m.advance(10);
+    expect(io.read8(0x61) & 0x20).toBe(0x20);
+  });
+
+  it('mode 4: one strobe (one IRQ0 edge) after N+1 cycles', () => {
+    const { m, io } = setup();
+    program(io, 0, 4, 300);
+    m.advance(10 * 300);
+    expect(m.irq.edges[0]).toBe(0);
+    m.advance(10);
+    expect(m.irq.edges[0]).toBe(1);
+    m.advance(10 * 200000);
+    expect(m.irq.edges[0]).toBe(1);
+  });
+
+  it('mode 5: strobe N cycles after the gate rises', () => {
+    const { m, io } = setup();
+    io.write8(0x61, 0x00);
+    program(io, 2, 5, 40);
+    m.advance(10 * 100);
+    expect(io.read8(0x61) & 0x20).toBe(0x20);
+    io.write8(0x61, 0x01);
+    m.advance(10 * 40);
+    expect(io.read8(0x61) & 0x20).toBe(0); // the one-cycle low strobe
+    m.advance(10);
+    expect(io.read8(0x61) & 0x20).toBe(0x20);
+  });
+
+  it('mode 0: a low gate pauses counting', () => {
+    const { m, io } = setup();
+    io.write8(0x61, 0x01);
+    program(io, 2, 0, 1000);
+    m.advance(10 * 300);
+    io.write8(0x61, 0x00);
+    m.advance(10 * 5000);
+    expect(latch(io, 2)).toBe(700);
+    io.write8(0x61, 0x01);
+    m.advance(10 * 200);
+    expect(latch(io, 2)).toBe(500);
+  });
+
+  it('mode 2: a low gate holds OUT high and the rising gate reloads', () => {
+    const { m, io } = setup();
+    io.write8(0x61, 0x01);
+    program(io, 2, 2, 100);
+    m.advance(10 * 40);
+    io.write8(0x61, 0x00);
+    m.advance(10 * 1000);
+    expect(io.read8(0x61) & 0x20).toBe(0x20);
+    expect(latch(io, 2)).toBe(100);
+    io.write8(0x61, 0x01);
+    m.advance(10 * 30);
+    expect(latch(io, 2)).toBe(70);
+  });
+
+  it('read-back can latch several counters at once; a second latch is ignored until read', () => {
+    const { m, io } = setup();
+    program(io, 0, 2, 1000);
+    program(io, 1, 2, 500);
+    m.advance(10 * 100);
+    io.write8(0x43, 0xd6); // read-back: latch count (not status) of counters 0 and 1
+    m.advance(10 * 50);
+    io.write8(0x43, 0x00); // ignored: counter 0 already latched
+    expect(io.read8(0x40) | (io.read8(0x40) << 8)).toBe(900);
+    expect(io.read8(0x41) | (io.read8(0x41) << 8)).toBe(400);
+    expect(latch(io, 0)).toBe(850);
+  });
+
   it('snapshot restore continues with identical IRQ timing', () => {
     const a = setup();
     program(a.io, 0, 2, 4567);
