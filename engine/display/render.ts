@@ -13,6 +13,8 @@
  *     the same memory (mode 13h's "maximum scan line 1"), but not when the
  *     CGA row-scan substitution makes each scan line of a row distinct.
  * VBE modes render at XRES×YRES. An unprogrammed CRTC renders 720×400 black.
+ * The overscan border is not part of the frame (it is only shown, filling the
+ * frame, while the screen is blanked by Palette Address Source = 0).
  *
  * Timing-dependent output (cursor and character blink) comes from the
  * adapter's frame number, i.e. virtual time, never host time.

@@ -22,6 +22,14 @@
  * Time. Input Status 1 (retrace, display enable) and the blink phase are
  * functions of the virtual clock and the CRTC timing registers, never of
  * host time, so a run and its screenshots are reproducible.
+ *
+ * Not modelled (stored where they are registers, but without effect):
+ * the vertical retrace interrupt (CRTC 11h bits 4–5), the Odd/Even Page
+ * Select of Miscellaneous Output (bit 5) and the Chain Odd/Even bit of
+ * Graphics Miscellaneous (odd/even addressing follows Memory Mode bit 2 for
+ * writes and Graphics Mode bit 4 for reads), the sequencer reset, interlace
+ * and light pen. Input Status 0 always reports a colour monitor (switch sense
+ * bit 4 set).
  */
 import type { MmioHandler } from '../../bus/physical-memory.js';
 import type { Device, DeviceContext, DeviceState, StateValue } from '../device.js';
