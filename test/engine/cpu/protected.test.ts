@@ -1,0 +1,468 @@
+import { describe, expect, it } from 'vitest';
+import type { CpuModel } from '../../../engine/cpu/cpu.js';
+import { nasm, realMachine, runToHalt, type TestMachine } from './helpers.js';
+import { PM_PREAMBLE } from './pm-env.js';
+
+function runPm(body: string, model: CpuModel = 'p6', budget = 2_000_000): TestMachine {
+  const m = realMachine(model, nasm(PM_PREAMBLE + body));
+  runToHalt(m, budget);
+  return m;
+}
+
+const mark = (m: TestMachine, n: number): number => m.memory.read32(0x50000 + n * 4) >>> 0;
+
+describe('32-bit integer instructions (flat protected mode)', () => {
+  it('bit scans, double shifts, extensions, bswap, exchange-and-compare', () => {
+    const m = runPm(`
+      mov eax, 0x00F00000
+      bsf ecx, eax
+      bsr edx, eax
+      mark 1, ecx
+      mark 2, edx
+      mov eax, 0x12345678
+      mov ebx, 0x9ABCDEF0
+      shld eax, ebx, 8
+      mark 3, eax
+      mov eax, 0x12345678
+      mov ebx, 0x9ABCDEF1
+      mov cl, 4
+      shrd eax, ebx, cl
+      mark 4, eax
+      mov bl, 0x80
+      movsx eax, bl
+      movzx ecx, bl
+      mark 5, eax
+      mark 6, ecx
+      mov eax, 0x11223344
+      bswap eax
+      mark 7, eax
+      mov dword [0x60010], 5
+      mov eax, 5
+      mov ecx, 9
+      cmpxchg [0x60010], ecx
+      setz bl
+      movzx ebx, bl
+      mark 8, ebx
+      mov edx, [0x60010]
+      mark 9, edx
+      mov eax, 5
+      cmpxchg [0x60010], ecx
+      setz bl
+      movzx ebx, bl
+      mark 10, ebx
+      mark 11, eax
+      mov eax, 3
+      mov ebx, 4
+      xadd eax, ebx
+      mark 12, eax
+      mark 13, ebx
+      mov dword [0x60020], 0x11111111
+      mov dword [0x60024], 0x22222222
+      mov eax, 0x11111111
+      mov edx, 0x22222222
+      mov ebx, 0xAAAAAAAA
+      mov ecx, 0xBBBBBBBB
+      cmpxchg8b [0x60020]
+      setz al
+      movzx eax, al
+      mark 14, eax
+      mov eax, [0x60024]
+      mark 15, eax
+      mov eax, 1
+      mov ebx, 2
+      mov ecx, 7
+      cmp eax, ebx
+      cmovl eax, ecx
+      cmovg ebx, ecx
+      mark 16, eax
+      mark 17, ebx
+      hlt`);
+    const expected = [
+      20, 23, 0x3456789a, 0x11234567, 0xffffff80, 0x80, 0x44332211, 1, 9, 0, 9, 7, 3, 1, 0xbbbbbbbb, 7, 2,
+    ];
+    expect(expected.map((_, i) => mark(m, i + 1))).toEqual(expected);
+  });
+
+  it('BT family with register bit offsets reaching outside the operand', () => {
+    const m = runPm(`
+      mov dword [0x5FFFC], 0
+      mov dword [0x60000], 0
+      mov dword [0x60004], 0x80000001
+      mov eax, 63
+      bts dword [0x60000], eax
+      setc bl
+      movzx ebx, bl
+      mark 1, ebx
+      mov eax, -1
+      bts dword [0x60000], eax
+      mov ecx, [0x5FFFC]
+      mark 2, ecx
+      mov eax, 32
+      btr dword [0x60000], eax
+      mov ecx, [0x60004]
+      mark 3, ecx
+      mov edx, 0xF0
+      btc edx, 36
+      mark 4, edx
+      hlt`);
+    expect([1, 2, 3, 4].map((i) => mark(m, i))).toEqual([1, 0x80000000, 0x80000000, 0xe0]);
+  });
+
+  it('64-bit multiply and divide, signed forms', () => {
+    const m = runPm(`
+      mov eax, 0xFFFFFFFF
+      mov ecx, 0xFFFFFFFF
+      mul ecx
+      mark 1, eax
+      mark 2, edx
+      div ecx
+      mark 3, eax
+      mark 4, edx
+      mov eax, -3
+      imul eax, eax, 7
+      mark 5, eax
+      mov eax, -100
+      cdq
+      mov ecx, 7
+      idiv ecx
+      mark 6, eax
+      mark 7, edx
+      mov eax, 0x10000
+      mov ecx, 0x10000
+      imul ecx
+      mark 8, eax
+      mark 9, edx
+      hlt`);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => mark(m, i))).toEqual([
+      1, 0xfffffffe, 0xffffffff, 0, (-21) >>> 0, (-14) >>> 0, (-2) >>> 0, 0, 1,
+    ]);
+  });
+
+  it('string instructions with 32- and 16-bit address size, PUSHAD/POPAD, ENTER/LEAVE', () => {
+    const m = runPm(`
+      mov dword [0x61000], 0x01020304
+      mov dword [0x61004], 0x05060708
+      mov esi, 0x61000
+      mov edi, 0x62000
+      mov ecx, 2
+      cld
+      rep movsd
+      mov eax, [0x62004]
+      mark 1, eax
+      mark 2, edi
+      mov edi, 0xABCD7000
+      mov ecx, 0x55550003
+      mov al, 0x5A
+      a16 rep stosb
+      mark 3, edi
+      mark 4, ecx
+      mov eax, [0x7000]
+      mark 5, eax
+      mov ebp, 0x12345678
+      enter 8, 0
+      mov eax, esp
+      leave
+      mark 6, eax
+      mark 7, ebp
+      mov eax, 1
+      mov ebx, 2
+      pushad
+      xor eax, eax
+      xor ebx, ebx
+      popad
+      mark 8, ebx
+      mov ecx, 0
+      mov edx, 5
+      jecxz .z
+      mov edx, 6
+    .z:
+      mark 9, edx
+      std
+      mov esi, 0x62007
+      lodsb
+      cld
+      mark 10, esi
+      hlt`);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => mark(m, i))).toEqual([
+      0x05060708, 0x62008, 0xabcd7003, 0x55550000, 0x005a5a5a, 0x90000 - 4 - 8, 0x12345678, 2, 5, 0x62006,
+    ]);
+  });
+
+  it('RDTSC counts retired instructions; RDMSR/WRMSR on known MSRs, #GP on unknown', () => {
+    const m = runPm(`
+      gate 13, gp, 0x8E
+      lidt [idt_desc]
+      rdtsc
+      mov ebx, eax
+      nop
+      rdtsc
+      sub eax, ebx
+      mark 1, eax
+      mov ecx, 0x174
+      mov eax, 0x1234
+      xor edx, edx
+      wrmsr
+      xor eax, eax
+      rdmsr
+      mark 2, eax
+      mov ecx, 0x1B
+      rdmsr
+      mark 3, eax
+      mov ecx, 0xDEAD
+      rdmsr
+      hlt
+    gp:
+      pop eax
+      mark 4, 0x600D
+      hlt`);
+    expect([1, 2, 3, 4].map((i) => mark(m, i))).toEqual([3, 0x1234, 0xfee00900, 0x600d]);
+  });
+});
+
+describe('paging', () => {
+  it('4 KiB and 4 MiB pages, A/D bits, #PF with CR2 and error code, WP', () => {
+    const m = runPm(`
+      gate 14, pf, 0x8E
+      lidt [idt_desc]
+      mov edi, 0x71000
+      mov eax, 0x007
+      mov ecx, 1024
+    .fill:
+      stosd
+      add eax, 0x1000
+      loop .fill
+      mov dword [0x70000], 0x71007
+      mov dword [0x70004], 0x800087
+      mov eax, cr4
+      or eax, 0x10
+      mov cr4, eax
+      mov eax, 0x70000
+      mov cr3, eax
+      mov eax, cr0
+      or eax, 0x80010000
+      mov cr0, eax
+      mov dword [0x400010], 0xCAFEBABE
+      mov dword [0xC0001000], 0x1234
+      mov eax, [0x72004]
+      mark 5, eax
+      and dword [0x71000 + 0x64*4], ~2
+      invlpg [0x64000]
+      mov dword [0x64000], 0x77
+      mov eax, [0x71000 + 0x64*4]
+      mark 6, eax
+      mov eax, cr0
+      and eax, 0x7FFFFFFF
+      mov cr0, eax
+      hlt
+    pf:
+      pop ebx
+      mov eax, cr2
+      mov ecx, [0x50100]
+      mov [0x50104 + ecx*8], eax
+      mov [0x50108 + ecx*8], ebx
+      inc dword [0x50100]
+      test ebx, 1
+      jz .notpresent
+      shr eax, 12
+      or dword [0x71000 + eax*4], 2
+      shl eax, 12
+      invlpg [eax]
+      iretd
+    .notpresent:
+      mov dword [0x72004], 0x63007
+      mov dword [0x70000 + 0x300*4], 0x72007
+      iretd`);
+    const mem = m.memory;
+    expect(mem.read32(0x800010) >>> 0).toBe(0xcafebabe);
+    expect(mem.read32(0x63000)).toBe(0x1234);
+    expect(mem.read32(0x64000)).toBe(0x77);
+    expect(mem.read32(0x50100)).toBe(2);
+    expect(mem.read32(0x50104) >>> 0).toBe(0xc0001000);
+    expect(mem.read32(0x50108)).toBe(2); // not present, write, supervisor
+    expect(mem.read32(0x5010c)).toBe(0x64000);
+    expect(mem.read32(0x50110)).toBe(3); // protection, write
+    expect(mark(m, 5) & 0x60).toBe(0x60); // accessed + dirty
+    expect(mark(m, 6) & 0x62).toBe(0x62);
+    expect(mem.read32(0x70004) & 0x20).toBe(0x20); // 4 MiB PDE accessed
+  });
+});
+
+describe('privilege levels, gates and the TSS', () => {
+  it('ring 3 via IRET, INT gates with stack switch, #GP on CLI, I/O bitmap, call gate', () => {
+    const m = runPm(`
+      mov dword [0x30004], 0x88000
+      mov dword [0x30008], 0x10
+      mov word [0x30066], 0x68
+      mov byte [0x30068 + 0x80/8], 1
+      mov byte [0x30068 + 0x2000], 0xFF
+      mov ax, 0x28
+      ltr ax
+      gate 13, gp, 0x8E
+      gate 0x80, svc, 0xEE
+      gate 0x81, done, 0xEE
+      lidt [idt_desc]
+      ; call gate at 0x40: DPL 3 → 0x08:cg
+      mov eax, cg
+      mov [gdt + 0x40], ax
+      mov word [gdt + 0x42], 0x08
+      mov word [gdt + 0x44], 0xEC00
+      shr eax, 16
+      mov [gdt + 0x46], ax
+      push dword 0x23
+      push dword 0x80000
+      push dword 0x2
+      push dword 0x1B
+      push dword ring3
+      iretd
+    ring3:
+      mov ax, 0x23
+      mov ds, ax
+      mov es, ax
+      int 0x80
+      mov dword [0x50200], r3a
+      cli
+    r3a:
+      mov al, 0x42
+      out 0xE9, al
+      mov dword [0x50200], r3b
+      out 0x80, al
+    r3b:
+      call 0x43:0
+      mov eax, cs
+      mark 7, eax
+      int 0x81
+    svc:
+      mov eax, [esp + 4]
+      mark 1, eax
+      mov eax, esp
+      mark 2, eax
+      iretd
+    gp:
+      pop eax
+      mov ecx, [0x50210]
+      mov [0x50214 + ecx*4], eax
+      inc dword [0x50210]
+      mov eax, [0x50200]
+      mov [esp], eax
+      iretd
+    cg:
+      mov eax, cs
+      mark 5, eax
+      mov eax, [esp + 12]
+      mark 6, eax
+      retf
+    done:
+      mark 8, 0xD0
+      hlt`);
+    expect(mark(m, 1)).toBe(0x1b); // CS pushed by INT from ring 3
+    expect(mark(m, 2)).toBe(0x88000 - 20); // ring-0 stack from TSS.ESP0: SS ESP EFLAGS CS EIP
+    expect(m.memory.read32(0x50210)).toBe(2); // two #GPs: CLI and OUT 0x80
+    expect(m.memory.read32(0x50214)).toBe(0);
+    expect(m.out).toEqual([0x42]);
+    expect(mark(m, 5)).toBe(0x08);
+    expect(mark(m, 6)).toBe(0x23); // caller SS on the inner stack
+    expect(mark(m, 7)).toBe(0x1b);
+    expect(mark(m, 8)).toBe(0xd0);
+    expect(m.cpu.cpl).toBe(0);
+  });
+
+  it('virtual-8086 mode: real-mode addressing, IOPL-sensitive CLI traps to the monitor', () => {
+    const m = runPm(`
+      mov dword [0x30004], 0x88000
+      mov dword [0x30008], 0x10
+      mov ax, 0x28
+      ltr ax
+      gate 13, monitor, 0x8E
+      lidt [idt_desc]
+      push dword 0
+      push dword 0
+      push dword 0
+      push dword 0
+      push dword 0
+      push dword 0x7000
+      push dword 0x20002
+      push dword (v86code - $$ + 0x1000) >> 4
+      push dword 0
+      iretd
+    monitor:
+      mov ax, 0x10            ; entering from V86 nulls DS/ES/FS/GS
+      mov ds, ax
+      mov eax, [esp + 12]
+      mark 1, eax
+      mov eax, [esp + 8]
+      mark 2, eax
+      mov eax, [esp]
+      mark 3, eax
+      hlt
+    align 16
+    bits 16
+    v86code:
+      mov ax, 0x1234
+      mov [0x100], ax
+      mov bx, 0x0700
+      mov ds, bx
+      mov [0x10], ax
+      cli
+      hlt`);
+    expect(mark(m, 1) & 0x20000).toBe(0x20000);
+    expect(mark(m, 3)).toBe(0); // error code
+    expect(mark(m, 2) << 4).toBeGreaterThan(0x1000); // V86 CS (paragraph of the code)
+    expect(m.memory.read16(0x100)).toBe(0x1234);
+    expect(m.memory.read16(0x7010)).toBe(0x1234);
+  });
+
+  it('task switch through JMP to a TSS', () => {
+    const m = runPm(`
+      mov ax, 0x28
+      ltr ax
+      mov dword [0x40020], task2
+      mov dword [0x40024], 2
+      mov dword [0x40038], 0x86000
+      mov dword [0x40028], 0xAAAA
+      mov word [0x4004C], 0x08
+      mov word [0x40048], 0x10
+      mov word [0x40050], 0x10
+      mov word [0x40054], 0x10
+      mov word [0x40058], 0x10
+      mov word [0x4005C], 0x10
+      mov ebx, 0x5555
+      jmp 0x30:0
+    back:
+      hlt
+    task2:
+      str ax
+      movzx eax, ax
+      mark 1, eax
+      mark 2, ebx
+      mov eax, [gdt + 0x30 + 4]
+      mark 3, eax
+      mov eax, [gdt + 0x28 + 4]
+      mark 4, eax
+      mov eax, [0x30020]
+      mark 5, eax
+      mov eax, [0x30034]
+      mark 6, eax
+      hlt`);
+    expect(mark(m, 1)).toBe(0x30);
+    expect(mark(m, 2)).toBe(0); // EBX from the new TSS
+    expect((mark(m, 3) >> 8) & 0xf).toBe(0xb); // new TSS busy
+    expect((mark(m, 4) >> 8) & 0xf).toBe(0x9); // old TSS no longer busy
+    expect(mark(m, 6)).toBe(0x5555); // old EBX saved in the old TSS
+    expect(m.cpu.eip).toBeGreaterThan(0x1000);
+  });
+
+  it('triple fault is reported to the machine, not thrown', () => {
+    let reported = 0;
+    const m = realMachine('80386', nasm(PM_PREAMBLE + `
+      lidt [zero_idt]
+      int3
+      hlt
+    zero_idt:
+      dw 0
+      dd 0`));
+    m.cpu.onTripleFault = () => reported++;
+    runToHalt(m, 10000);
+    expect(reported).toBe(1);
+    expect(m.cpu.tripleFaulted).toBe(true);
+  });
+});
