@@ -57,7 +57,7 @@ const CB_TRANSLATE = 0x40;
 
 /** Power-on command byte: keyboard IRQ on, translation on, mouse IRQ off. */
 const DEFAULT_CB = CB_KBD_IRQ | CB_TRANSLATE;
-/** Output port at power-on: reset line and A20 high, keyboard clock/data idle high. */
+/** Output port at power-on: reset line high, keyboard clock/data idle high; bit 1 follows the A20 gate. */
 const DEFAULT_OUTPORT = 0xcf;
 
 export class I8042 implements Device {
@@ -110,7 +110,8 @@ export class I8042 implements Device {
     this.sysFlag = false;
     this.lastWasCommand = false;
     this.pendingCmd = 0;
-    this.outPort = DEFAULT_OUTPORT;
+    // The A20 bit reports the gate as the memory currently has it (the machine owns its reset state).
+    this.outPort = (DEFAULT_OUTPORT & ~0x02) | (this.ctx.memory.a20Enabled ? 0x02 : 0);
     this.ctrlQueue = [];
     this.readyAt = this.ctx.clock.ticks;
     this.timer.cancel();
