@@ -522,8 +522,10 @@ export class Fdc82077 implements Device {
     this.resPos = 0;
     this.resLen = 2;
     this.phase = Phase.Result;
-    // Further seek completions still pending keep the interrupt asserted.
-    if (this.resetSense > 0 || this.drives.some((d) => d.seekStatus >= 0)) this.setIrq();
+    // The reset interrupt is one event: the first SENSE INTERRUPT STATUS drops the line and the
+    // remaining per-drive reset statuses are only read out (BIOSes issue a single SIS after a
+    // reset and must not see a stale interrupt). Further seek completions are separate events.
+    if (this.drives.some((d) => d.seekStatus >= 0)) this.setIrq();
   }
 
   // ---- data commands ------------------------------------------------------------

@@ -14,6 +14,7 @@ import type { BlockDevice } from '../../disk/block-device.js';
 import type { Device, DeviceContext, DeviceState } from '../device.js';
 import type { PciBus } from '../pci/pci-bus.js';
 import type { PciFunction } from '../pci/pci-function.js';
+import { QEMU_SUBSYSTEM_ID, QEMU_SUBSYSTEM_VENDOR } from '../pci/i440fx.js';
 import { AtaDisk, type AtaDiskOptions } from './ata-disk.js';
 import { AtapiCdrom, type AtapiCdromOptions } from './atapi-cdrom.js';
 import { BusMasterChannel } from './bus-master.js';
@@ -67,6 +68,8 @@ export class PiixIde implements Device {
       vendorId: 0x8086,
       deviceId: PIIX3_IDE_DEVICE,
       classCode: 0x010180,
+      subsystemVendorId: QEMU_SUBSYSTEM_VENDOR,
+      subsystemId: QEMU_SUBSYSTEM_ID,
       status: 0x0280,
       bars: [undefined, undefined, undefined, undefined, { kind: 'io', size: 16, onMap: (base) => this.mapBusMaster(base) }],
       // IDETIM primary/secondary (40h–43h), SIDETIM (44h).

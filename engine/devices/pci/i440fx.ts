@@ -16,7 +16,18 @@ export const I440FX_DEVICE = 0x1237;
 /** First PAM register; PAM0 covers F0000–FFFFF, PAM1–6 the 16 KiB blocks C0000–EFFFF. */
 export const PAM0 = 0x59;
 
+/**
+ * Subsystem IDs QEMU gives its PCI functions (Red Hat 1AF4h, "QEMU virtual
+ * machine" 1100h). SeaBIOS recognises a QEMU i440FX board by exactly these
+ * values on the host bridge and only then takes its QEMU/fw_cfg paths.
+ */
+export const QEMU_SUBSYSTEM_VENDOR = 0x1af4;
+export const QEMU_SUBSYSTEM_ID = 0x1100;
+
 export interface I440fxOptions {
+  /** Subsystem vendor/ID of the host bridge; defaults to QEMU's so SeaBIOS detects the board. */
+  subsystemVendorId?: number;
+  subsystemId?: number;
   /** Called with the PAM register index (0–6) and its new value after a write. */
   onPamChange?(index: number, value: number): void;
   /** Called with the new SMRAM control byte (72h). */
@@ -52,6 +63,8 @@ export function addI440fx(bus: PciBus, options: I440fxOptions = {}): PciFunction
     deviceId: I440FX_DEVICE,
     classCode: 0x060000,
     revision: 0x02,
+    subsystemVendorId: options.subsystemVendorId ?? QEMU_SUBSYSTEM_VENDOR,
+    subsystemId: options.subsystemId ?? QEMU_SUBSYSTEM_ID,
     command: 0x0006, // memory and bus-master enabled from reset (§3.2.3)
     status: 0x0280,
     writableRegisters: writable,

@@ -9,6 +9,7 @@
  */
 import type { PciBus } from './pci-bus.js';
 import type { PciFunction } from './pci-function.js';
+import { QEMU_SUBSYSTEM_ID, QEMU_SUBSYSTEM_VENDOR } from './i440fx.js';
 
 export const PIIX3_ISA_DEVICE = 0x7000;
 export const PIRQRC = 0x60;
@@ -54,6 +55,8 @@ export class Piix3Isa {
       deviceId: PIIX3_ISA_DEVICE,
       classCode: 0x060100,
       headerType: 0x80,
+      subsystemVendorId: QEMU_SUBSYSTEM_VENDOR,
+      subsystemId: QEMU_SUBSYSTEM_ID,
       // Function 0 decodes I/O and memory and masters from reset (command 0007h).
       command: 0x0007,
       status: 0x0200,

@@ -45,6 +45,7 @@ function resetController(s: Setup): void {
   s.io.write8(DOR, 0x00);
   s.io.write8(DOR, 0x1c); // motor A on, DMA/IRQ gate, out of reset
   waitIrq(s);
+  const edges = s.irq.edges[FDC_IRQ];
   for (let d = 0; d < 4; d++) {
     command(s, [0x08]);
     const r = results(s);
@@ -52,6 +53,7 @@ function resetController(s: Setup): void {
     expect(r[0]).toBe(0xc0 | d);
   }
   expect(s.irq.level[FDC_IRQ]).toBe(false);
+  expect(s.irq.edges[FDC_IRQ]).toBe(edges); // one reset interrupt, not four
   command(s, [0x03, 0xdf, 0x02]); // SPECIFY, DMA mode
   s.io.write8(0x3f7, 0); // CCR: 500 kbps for 1.44M media (reset default is 250 kbps)
 }

@@ -45,6 +45,8 @@ describe('PCI configuration mechanism #1', () => {
     }
     expect(found).toEqual(['0.0 12378086 060000 0', '1.0 70008086 060100 80', '1.1 70108086 010180 0']);
     expect(cfgRead(b, 0, 0, 0x04) & 0xffff).toBe(0x0006);
+    expect(cfgRead(b, 0, 0, 0x2c)).toBe(0x11001af4); // QEMU subsystem: SeaBIOS's board detection
+    expect(cfgRead(b, 1, 1, 0x20)).toBe(0x00000001); // BAR4: I/O, unassigned
     expect(cfgRead(b, 1, 0, 0x60)).toBe(0x80808080);
     expect(cfgRead(b, 0, 0, 0x60)).toBe(0x02020202);
   });
