@@ -4,7 +4,10 @@
  * `height` bytes each, bit 7 = leftmost pixel).
  *
  * Sources (all the project's own, see README.md):
- *   - printable ASCII from the 8×8 design in ascii-8x8.ts, scaled by ROW_MAPS;
+ *   - printable ASCII from the 8×8 design in ascii-8x8.ts and common symbols
+ *     from symbols-8x8.ts, scaled by ROW_MAPS;
+ *   - accented lower-case letters (and Ç) composed from those designs: the
+ *     letter's rows 2–7 under a two-row accent (ACCENTED);
  *   - box drawing, shades and blocks drawn natively per height (box-drawing.ts);
  *   - 0x00, 0x20 and 0xFF blank (CP437 NUL, space, non-breaking space);
  *   - a few symbols cheap to draw exactly (0xF9/0xFA middle dots, 0xFE small square);
@@ -13,6 +16,7 @@
  */
 import { ASCII_8X8_SOURCE, parseGlyphSource } from './ascii-8x8.js';
 import { lineGraphicsGlyphs } from './box-drawing.js';
+import { SYMBOLS_8X8_SOURCE } from './symbols-8x8.js';
 
 export type FontHeight = 8 | 14 | 16;
 
@@ -43,6 +47,55 @@ function centredDot(height: number, bits: number, size: number): Uint8Array {
   return rows;
 }
 
+/** Two-row accents drawn above a lower-case body (design rows 0–1). */
+const ACCENTS: Record<string, readonly [string, string]> = {
+  acute: ['....##..', '...##...'],
+  grave: ['.##.....', '..##....'],
+  circumflex: ['..###...', '.##.##..'],
+  diaeresis: ['.##.##..', '........'],
+  ring: ['..###...', '..#.#...'],
+  tilde: ['.###.##.', '##.###..'],
+};
+
+/** CP437 accented letters: code → [base letter, accent]. ı stands for a dotless i. */
+const ACCENTED: ReadonlyArray<readonly [number, string, keyof typeof ACCENTS]> = [
+  [0x81, 'u', 'diaeresis'], [0x82, 'e', 'acute'], [0x83, 'a', 'circumflex'], [0x84, 'a', 'diaeresis'],
+  [0x85, 'a', 'grave'], [0x86, 'a', 'ring'], [0x88, 'e', 'circumflex'], [0x89, 'e', 'diaeresis'],
+  [0x8a, 'e', 'grave'], [0x8b, 'i', 'diaeresis'], [0x8c, 'i', 'circumflex'], [0x8d, 'i', 'grave'],
+  [0x93, 'o', 'circumflex'], [0x94, 'o', 'diaeresis'], [0x95, 'o', 'grave'], [0x96, 'u', 'circumflex'],
+  [0x97, 'u', 'grave'], [0x98, 'y', 'diaeresis'], [0xa0, 'a', 'acute'], [0xa1, 'i', 'acute'],
+  [0xa2, 'o', 'acute'], [0xa3, 'u', 'acute'], [0xa4, 'n', 'tilde'],
+];
+
+function rowBits(row: string): number {
+  let bits = 0;
+  for (let c = 0; c < 8; c++) if (row[c] === '#') bits |= 0x80 >> c;
+  return bits;
+}
+
+/** The full 8×8 design: ASCII, symbols and composed accented letters. */
+function design8x8(): Map<number, Uint8Array> {
+  const glyphs = parseGlyphSource(ASCII_8X8_SOURCE);
+  for (const [code, rows] of parseGlyphSource(SYMBOLS_8X8_SOURCE)) {
+    if (glyphs.has(code)) throw new Error(`glyph 0x${code.toString(16)} is designed twice`);
+    glyphs.set(code, rows);
+  }
+  for (const [code, letter, accent] of ACCENTED) {
+    const base = glyphs.get(letter.charCodeAt(0))!;
+    const rows = base.slice();
+    rows[0] = rowBits(ACCENTS[accent][0]);
+    rows[1] = rowBits(ACCENTS[accent][1]);
+    glyphs.set(code, rows);
+  }
+  // Cedillas: a hook under the letter's bottom row.
+  for (const [code, letter] of [[0x80, 'C'], [0x87, 'c']] as const) {
+    const rows = glyphs.get(letter.charCodeAt(0))!.slice();
+    rows[7] = rowBits('...##...');
+    glyphs.set(code, rows);
+  }
+  return glyphs;
+}
+
 const cache = new Map<FontHeight, Uint8Array>();
 
 /** The font for `height` as 256 × height bytes. The returned array is shared: do not modify it. */
@@ -56,7 +109,7 @@ export function cp437Font(height: FontHeight): Uint8Array {
   const ph = placeholder(height);
   for (let c = 0; c < 256; c++) if (!blank.has(c)) font.set(ph, c * height);
   for (const c of blank) font.fill(0, c * height, (c + 1) * height);
-  for (const [code, design] of parseGlyphSource(ASCII_8X8_SOURCE)) {
+  for (const [code, design] of design8x8()) {
     for (let y = 0; y < height; y++) font[code * height + y] = rowMap[y] < 0 ? 0 : design[rowMap[y]];
   }
   for (const [code, rows] of lineGraphicsGlyphs(height)) font.set(rows, code * height);
@@ -67,10 +120,8 @@ export function cp437Font(height: FontHeight): Uint8Array {
   return font;
 }
 
-/** Codes that have a real glyph (not the placeholder), for tests and diagnostics. */
+/** Codes that have a real glyph or are blank on purpose (not the placeholder), for tests and diagnostics. */
 export function cp437CodesWithGlyphs(): number[] {
-  const codes = [0x00, 0xf9, 0xfa, 0xfe, 0xff];
-  for (let c = 0x20; c <= 0x7e; c++) codes.push(c);
-  for (let c = 0xb0; c <= 0xdf; c++) codes.push(c);
-  return codes.sort((a, b) => a - b);
+  const codes = new Set([0x00, 0xf9, 0xfa, 0xfe, 0xff, ...design8x8().keys(), ...lineGraphicsGlyphs(8).keys()]);
+  return [...codes].sort((a, b) => a - b);
 }
