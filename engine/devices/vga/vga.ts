@@ -289,7 +289,7 @@ export class VgaAdapter implements Device {
         return this.crtcIndex;
       case 0x3b5:
       case 0x3d5:
-        return this.crtcIndex < CRTC_COUNT ? this.crtc[this.crtcIndex] : 0xff;
+        return this.crtcRead(this.crtcIndex);
       case 0x3ba:
       case 0x3da:
         this.attrFlipFlop = false;
@@ -358,6 +358,26 @@ export class VgaAdapter implements Device {
         return;
       default:
         return;
+    }
+  }
+
+  /**
+   * CRTC reads. Besides registers 00h–18h, the VGA answers three read-only
+   * diagnostic indexes that drivers use to save state (IBM VGA: 22h the
+   * latch selected by Read Map Select, 24h the attribute flip-flop in bit 7,
+   * 26h the attribute address register).
+   */
+  private crtcRead(index: number): number {
+    if (index < CRTC_COUNT) return this.crtc[index];
+    switch (index) {
+      case 0x22:
+        return this.latch[this.gc[4] & 3];
+      case 0x24:
+        return this.attrFlipFlop ? 0x80 : 0;
+      case 0x26:
+        return this.attrAddress & 0x3f;
+      default:
+        return 0xff;
     }
   }
 

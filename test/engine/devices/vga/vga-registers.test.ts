@@ -171,3 +171,24 @@ describe('VGA port claims', () => {
     expect(io.read8(0x3d5)).toBe(0x42);
   });
 });
+
+describe('CRTC diagnostic registers', () => {
+  it('reads the latch, the attribute flip-flop and the attribute index', () => {
+    const { io, memory, vga } = makeVga();
+    programMode(io, 0x12);
+    vga.vram[4 * 3 + 2] = 0x6b; // plane 2, offset 3
+    memory.read8(0xa0003);
+    io.write16(0x3ce, 0x0204); // read map 2
+    io.write8(0x3d4, 0x22);
+    expect(io.read8(0x3d5)).toBe(0x6b);
+    io.read8(0x3da);
+    io.write8(0x3c0, 0x34);
+    io.write8(0x3d4, 0x24);
+    expect(io.read8(0x3d5)).toBe(0x80);
+    io.write8(0x3d4, 0x26);
+    expect(io.read8(0x3d5)).toBe(0x34);
+    io.read8(0x3da);
+    io.write8(0x3d4, 0x24);
+    expect(io.read8(0x3d5)).toBe(0x00);
+  });
+});
