@@ -128,6 +128,8 @@ export class Fdc82077 implements Device {
   private irqLevel = false;
   /** Reset interrupts still to be reported, one per drive 0–3. */
   private resetSense = 0;
+  /** The result phase belongs to a command whose interrupt is acknowledged by reading it. */
+  private resultAcksIrq = false;
 
   // SPECIFY / CONFIGURE / PERPENDICULAR / LOCK state.
   private srtHut = 0;
@@ -159,6 +161,8 @@ export class Fdc82077 implements Device {
   private readonly seekHead = [0, 0];
   /** ST0 for a seek addressed to a drive that is not fitted, or -1. */
   private pendingNoDrive = -1;
+  private noDriveStatus = 0;
+  private readonly noDriveTimer: TimerSlot;
   private readonly execTimer: TimerSlot;
 
   constructor(ctx: DeviceContext, options: Fdc82077Options) {
@@ -166,6 +170,10 @@ export class Fdc82077 implements Device {
     this.clock = ctx.clock;
     this.dma = options.dma;
     this.execTimer = new TimerSlot(ctx.clock, () => this.execute());
+    this.noDriveTimer = new TimerSlot(ctx.clock, () => {
+      this.pendingNoDrive = this.noDriveStatus;
+      this.setIrq();
+    });
     for (let d = 0; d < 2; d++) {
       const drive: Drive = {
         media: null,
@@ -296,6 +304,8 @@ export class Fdc82077 implements Device {
 
   private enterReset(): void {
     this.execTimer.cancel();
+    this.noDriveTimer.cancel();
+    this.pendingNoDrive = -1;
     for (const d of this.drives) {
       d.seekTimer.cancel();
       d.seekStatus = -1;
@@ -344,8 +354,9 @@ export class Fdc82077 implements Device {
     if (this.inReset) return 0xff;
     if (this.phase === Phase.Result) {
       const v = this.res[this.resPos++];
-      // Reading the first result byte acknowledges the interrupt (§5.1.3).
-      this.clearIrq();
+      // Reading the first result byte acknowledges a data command's interrupt (§5.1.3);
+      // SENSE INTERRUPT STATUS already handled its own.
+      if (this.resultAcksIrq) this.clearIrq();
       if (this.resPos >= this.resLen) {
         this.phase = Phase.Command;
         this.resPos = this.resLen = 0;
@@ -384,6 +395,7 @@ export class Fdc82077 implements Device {
   }
 
   private result1(b: number): void {
+    this.resultAcksIrq = false;
     this.cmdPos = 0;
     this.res[0] = b;
     this.resPos = 0;
@@ -399,6 +411,7 @@ export class Fdc82077 implements Device {
         this.hltNd = c[2];
         return;
       case 0x04: { // SENSE DRIVE STATUS
+        this.resultAcksIrq = false;
         this.res[0] = this.st3(c[1] & 3, (c[1] >>> 2) & 1);
         this.resPos = 0;
         this.resLen = 1;
@@ -460,6 +473,7 @@ export class Fdc82077 implements Device {
     r[7] = (this.locked ? 0x80 : 0) | (this.perpendicular & 0x3f);
     r[8] = this.configByte;
     r[9] = this.pretrk;
+    this.resultAcksIrq = false;
     this.resPos = 0;
     this.resLen = 10;
     this.phase = Phase.Result;
@@ -470,9 +484,10 @@ export class Fdc82077 implements Device {
   private startSeek(drive: number, head: number, target: number): void {
     this.phase = Phase.Command;
     if (drive >= 2) {
-      // No drive: the controller gives up at once with equipment check.
-      this.pendingNoDrive = ST0_ABNORMAL | ST0_SEEK_END | ST0_EQUIP_CHECK | (head << 2) | drive;
-      this.setIrq();
+      // No drive fitted: no track-0 signal ever comes, so after the full step count the
+      // controller gives up with equipment check (§5.2.6).
+      this.noDriveStatus = ST0_ABNORMAL | ST0_SEEK_END | ST0_EQUIP_CHECK | (head << 2) | drive;
+      this.noDriveTimer.arm(this.clock.ticks + this.clock.nsToTicks(SEEK_BASE_NS + 79 * SEEK_STEP_NS));
       return;
     }
     const d = this.drives[drive];
@@ -521,6 +536,7 @@ export class Fdc82077 implements Device {
     this.res[1] = pcn;
     this.resPos = 0;
     this.resLen = 2;
+    this.resultAcksIrq = false;
     this.phase = Phase.Result;
     // The reset interrupt is one event: the first SENSE INTERRUPT STATUS drops the line and the
     // remaining per-drive reset statuses are only read out (BIOSes issue a single SIS after a
@@ -608,6 +624,7 @@ export class Fdc82077 implements Device {
     this.resLen = 7;
     this.op = Op.None;
     this.phase = Phase.Result;
+    this.resultAcksIrq = true;
     this.setIrq();
   }
 
@@ -795,6 +812,7 @@ export class Fdc82077 implements Device {
       resLen: this.resLen,
       irqPending: this.irqPending,
       irqLevel: this.irqLevel,
+      resultAcksIrq: this.resultAcksIrq,
       resetSense: this.resetSense,
       srtHut: this.srtHut,
       hltNd: this.hltNd,
@@ -809,6 +827,8 @@ export class Fdc82077 implements Device {
       pioPos: this.pioPos,
       pioLba: this.pioLba,
       pendingNoDrive: this.pendingNoDrive,
+      noDriveStatus: this.noDriveStatus,
+      noDriveDeadline: this.noDriveTimer.deadline,
       seekHead: [...this.seekHead],
       execDeadline: this.execTimer.deadline,
       drives: this.drives.map((d) => ({
@@ -841,6 +861,7 @@ export class Fdc82077 implements Device {
     this.irqPending = s.irqPending === true;
     this.irqLevel = s.irqLevel === true;
     this.resetSense = n('resetSense');
+    this.resultAcksIrq = s.resultAcksIrq === true;
     this.srtHut = n('srtHut');
     this.hltNd = n('hltNd');
     this.configByte = n('configByte');
@@ -858,6 +879,8 @@ export class Fdc82077 implements Device {
     this.pioPos = n('pioPos');
     this.pioLba = n('pioLba');
     this.pendingNoDrive = n('pendingNoDrive');
+    this.noDriveStatus = n('noDriveStatus');
+    this.noDriveTimer.restore(n('noDriveDeadline'));
     const sh = (s.seekHead as number[]).map(Number);
     this.seekHead[0] = sh[0];
     this.seekHead[1] = sh[1];

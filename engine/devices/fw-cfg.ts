@@ -86,7 +86,12 @@ export class FwCfg implements Device {
         read32: (p) => (p === FW_CFG_PORT_DMA ? 0x554d4551 : p === FW_CFG_PORT_DMA + 4 ? 0x47464320 : 0xffffffff),
         write32: (p, v) => {
           if (p === FW_CFG_PORT_DMA) this.dmaHigh = bswap32(v);
-          else if (p === FW_CFG_PORT_DMA + 4) this.runDma(this.dmaHigh * 0x100000000 + bswap32(v));
+          else if (p === FW_CFG_PORT_DMA + 4) {
+            const addr = this.dmaHigh * 0x100000000 + bswap32(v);
+            // The high half applies to one transfer only, so 32-bit guests may write just the low half.
+            this.dmaHigh = 0;
+            this.runDma(addr);
+          }
         },
       });
     }

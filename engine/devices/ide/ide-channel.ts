@@ -110,10 +110,9 @@ export class IdeChannel implements IdeBus {
   private writeCommand(cmd: number): void {
     if (cmd === CMD.EXECUTE_DEVICE_DIAGNOSTIC) {
       // Addressed to both devices; device 0 reports (§8.11).
-      for (const d of this.drives) d?.resetSignature();
+      this.drives.forEach((d, i) => d?.diagnose(i === 0 || this.drives[0] === null));
       this.selected = 0;
-      const d0 = this.drives[0];
-      if (d0 !== null) d0.raiseIrq();
+      this.updateIrq();
       return;
     }
     const d = this.sel();

@@ -31,6 +31,7 @@ export const PIO_OUT = 2;
 export const ACT_NONE = 0;
 export const ACT_RESET_DONE = 1;
 export const ACT_DMA = 2;
+export const ACT_DIAGNOSTIC = 3;
 
 /** PIO buffer: large enough for a 64 KiB ATAPI DRQ block or 128 sectors of READ MULTIPLE. */
 const BUFFER_BYTES = 0x10000;
@@ -52,6 +53,7 @@ export abstract class IdeDrive {
   irqPending = false;
   dmaPending = false;
   protected action = ACT_NONE;
+  private diagnosticIrq = false;
   protected readonly timer: TimerSlot;
   protected bus!: IdeBus;
 
@@ -83,6 +85,10 @@ export abstract class IdeDrive {
     switch (action) {
       case ACT_RESET_DONE:
         this.resetSignature();
+        return;
+      case ACT_DIAGNOSTIC:
+        this.resetSignature();
+        if (this.diagnosticIrq) this.raiseIrq();
         return;
       case ACT_DMA:
         if (this.dmaPending && this.bus.busMaster.active) {
@@ -197,6 +203,19 @@ export abstract class IdeDrive {
     this.raiseIrq();
   }
 
+  /**
+   * EXECUTE DEVICE DIAGNOSTIC: busy for a moment, then the reset signature;
+   * only device 0 reports with an interrupt (§8.11).
+   */
+  diagnose(reportIrq: boolean): void {
+    this.timer.cancel();
+    this.dmaPending = false;
+    this.irqPending = false;
+    this.busy();
+    this.diagnosticIrq = reportIrq;
+    this.schedule(ACT_DIAGNOSTIC, COMMAND_DELAY_NS);
+  }
+
   /** SRST asserted: stop everything, show BSY until released. */
   holdInReset(): void {
     this.timer.cancel();
@@ -234,6 +253,7 @@ export abstract class IdeDrive {
       irqPending: this.irqPending,
       dmaPending: this.dmaPending,
       action: this.action,
+      diagnosticIrq: this.diagnosticIrq,
       deadline: this.timer.deadline,
       extra: this.saveExtra(),
     };
@@ -255,6 +275,7 @@ export abstract class IdeDrive {
     this.dmaPending = s.dmaPending === true;
     this.loadExtra(s.extra as DeviceState);
     this.action = Number(s.action);
+    this.diagnosticIrq = s.diagnosticIrq === true;
     this.timer.restore(Number(s.deadline));
   }
 }

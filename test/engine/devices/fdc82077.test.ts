@@ -222,6 +222,28 @@ describe('82077 floppy controller', () => {
     expect(s.io.read8(0x3f7) & 0x80).toBe(0);
   });
 
+  it('overlapping seeks on both drives each report through SENSE INTERRUPT STATUS', () => {
+    const s = setup();
+    s.fdc.insertMedia(1, new MemoryBlockDevice(2880));
+    resetController(s);
+    command(s, [0x0f, 0x00, 10]);
+    command(s, [0x0f, 0x01, 20]);
+    expect(s.io.read8(MSR) & 0x03).toBe(0x03); // both drives busy seeking
+    waitIrq(s);
+    s.advance(s.clock.msToTicks(5));
+    command(s, [0x08]);
+    expect(results(s)).toEqual([0x20, 10]);
+    expect(s.irq.level[FDC_IRQ]).toBe(true); // drive 1 still has a status to report
+    command(s, [0x08]);
+    expect(results(s)).toEqual([0x21, 20]);
+    command(s, [0x08]);
+    expect(results(s)).toEqual([0x80]);
+    command(s, [0x07, 0x03]); // drive 3 is not fitted: equipment check
+    waitIrq(s);
+    command(s, [0x08]);
+    expect(results(s)).toEqual([0x73, 0]);
+  });
+
   it('derives every supported geometry from the image size and names unknown sizes', () => {
     const sizes = floppyFormats().map((f) => [f.label, f.cylinders * f.heads * f.sectorsPerTrack * 512]);
     expect(sizes).toEqual([

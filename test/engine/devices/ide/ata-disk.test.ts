@@ -292,6 +292,29 @@ describe('ATA disk on the PIIX IDE primary channel', () => {
     expect(m.io.read8(0x172)).toBe(0x00); // no device latches the probe pattern
   });
 
+  it('keeps per-device registers: ATA master and ATAPI slave show their own signatures after a diagnostic', () => {
+    const disk = new MemoryBlockDevice(64);
+    const m = ideMachine({ primaryMaster: { type: 'hd', disk }, primarySlave: { type: 'cdrom', media: null } });
+    m.io.write8(P + 4, 0x55);
+    m.io.write8(P + 7, 0x90); // EXECUTE DEVICE DIAGNOSTIC
+    waitIrq(m, 14);
+    expect(m.io.read8(P + 7)).toBe(0x50);
+    expect([m.io.read8(P + 1), m.io.read8(P + 4), m.io.read8(P + 5)]).toEqual([1, 0, 0]);
+    m.io.write8(P + 6, 0xb0);
+    expect([m.io.read8(P + 1), m.io.read8(P + 4), m.io.read8(P + 5)]).toEqual([1, 0x14, 0xeb]);
+    expect(m.io.read8(P + 7)).toBe(0x00); // packet device: DRDY clear after reset
+  });
+
+  it('aborts writes to a read-only disk without touching it', () => {
+    const disk = new MemoryBlockDevice(64, true);
+    const m = ideMachine({ primaryMaster: { type: 'hd', disk } });
+    lba28(m, 0x30, 1, 1);
+    waitIrq(m, 14);
+    expect(m.io.read8(P + 7)).toBe(0x41);
+    expect(m.io.read8(P + 1)).toBe(0x04);
+    expect(m.io.read8(P + 7) & 0x08).toBe(0);
+  });
+
   it('PIO reads return exactly the disk contents at any LBA and count (property)', () => {
     const m = diskMachine(512);
     fc.assert(
