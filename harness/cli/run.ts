@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .option('--no-db', 'do not record the run in the results store')
     .option('--goldens <dir>', 'goldens folder', 'golden')
     .option('--cache <dir>', 'cache for images built from nasm sources', path.join('reports', '.cache'))
-    .option('--no-repro-snapshots', 'do not keep a snapshot before each step (saves memory; `lab repro` then replays from boot)')
+    .option('--no-repro-snapshots', 'on failure, do not replay the case to snapshot the state before the failing step (`lab repro` then replays from boot)')
     .addOption(new Option('--progress <mode>', 'progress output').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .action(async (paths: string[], flags: RunFlags) => {
       const outcome = await runSuites({

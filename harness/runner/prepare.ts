@@ -19,7 +19,7 @@ export interface TaskOptions {
   resultsDir: string;
   updateGoldens: UpdateGoldens;
   engine: EngineInfo;
-  /** Keep a snapshot before each step so a failure can be reproduced (`lab repro`). */
+  /** On failure, replay the case up to the failing step and keep a snapshot there (`lab repro`). */
   reproSnapshots: boolean;
   pollInstructions?: number;
 }

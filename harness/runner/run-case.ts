@@ -4,10 +4,11 @@
  * (machine cannot be created, engine exception) is ERROR; xfail cases turn
  * FAIL into XFAIL and PASS into XPASS. On failure the case keeps what is
  * needed to understand and reproduce it: screenshots, diff images, serial and
- * printer logs, the engine's instruction trace, and a snapshot taken before
- * the failing step with a repro.json that `lab repro` replays.
+ * printer logs, the engine's instruction trace, and a snapshot of the state
+ * before the failing step with a repro.json that `lab repro` replays.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MachineFactory } from '../machine-api.js';
@@ -68,6 +69,38 @@ function applyXfail(outcome: Outcome, task: CaseTask): Outcome {
 
 type CaseScript = (s: Session) => Promise<void> | void;
 
+/**
+ * The machine state just before step `k`, for `lab repro`. The engine is
+ * deterministic, so rather than snapshotting before every step (costly on
+ * passing cases) the steps before the failure are replayed on a fresh machine
+ * — with goldens read-only and artifacts thrown away — and snapshotted there.
+ */
+async function stateBefore(task: CaseTask, k: number, factory: MachineFactory | undefined): Promise<Uint8Array | null> {
+  if (!factory || !task.config) return null;
+  const scratch = mkdtempSync(path.join(tmpdir(), 'lab-repro-'));
+  const s = new Session({
+    caseId: task.case.id,
+    config: task.config,
+    factory,
+    goldenRoot: task.options.goldenRoot,
+    artifactsDir: scratch,
+    updateGoldens: 'none',
+    defaultTimeout: task.case.timeout,
+    provenance: {},
+    pollInstructions: task.options.pollInstructions,
+  });
+  try {
+    if (task.case.steps[0]?.kind !== 'boot') await s.boot();
+    for (let i = 0; i < k; i++) await s.step(task.case.steps[i]!, task.case.stepLines[i]);
+    return s.running ? s.machine.snapshot() : null;
+  } catch {
+    return null;
+  } finally {
+    s.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 export async function runCase(task: CaseTask, factory: MachineFactory | (() => Promise<MachineFactory>)): Promise<CaseResult> {
   const res = baseResult(task);
   const c = task.case;
@@ -91,8 +124,9 @@ export async function runCase(task: CaseTask, factory: MachineFactory | (() => P
   let beforeFailure: Uint8Array | null = null;
   let outcome: Outcome = 'PASS';
   let implicitBoot = false;
+  let f: MachineFactory | undefined;
   try {
-    const f = typeof factory === 'function' ? await factory() : factory;
+    f = typeof factory === 'function' ? await factory() : factory;
     session = new Session({
       caseId: c.id,
       config: task.config,
@@ -120,13 +154,6 @@ export async function runCase(task: CaseTask, factory: MachineFactory | (() => P
       }
       for (let i = 0; i < c.steps.length; i++) {
         failedStep = i;
-        if (opts.reproSnapshots && session.running && c.steps[i]!.kind !== 'snapshot') {
-          try {
-            beforeFailure = session.machine.snapshot();
-          } catch {
-            beforeFailure = null;
-          }
-        }
         await session.step(c.steps[i]!, c.stepLines[i]);
       }
       failedStep = -1;
@@ -177,6 +204,7 @@ export async function runCase(task: CaseTask, factory: MachineFactory | (() => P
       }
     }
     if (outcome !== 'PASS' && !c.script && failedStep >= 0) {
+      if (opts.reproSnapshots) beforeFailure = await stateBefore(task, failedStep, f);
       if (beforeFailure) {
         writeFileSync(path.join(artDir, SNAPSHOT_FILE), beforeFailure);
         res.files.snapshot = SNAPSHOT_FILE;
