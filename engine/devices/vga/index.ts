@@ -16,6 +16,7 @@ export {
   type VgaModeInfo,
   type VgaModeKind,
   type SetModeOptions,
+  type TextScanLines,
 } from './vga-modes.js';
 export { vgaPciFunction, VGA_PCI_VENDOR_ID, VGA_PCI_DEVICE_ID, VGA_PCI_CLASS_CODE, type VgaPciFunction } from './vga-pci.js';
 export * from './vbe-dispi.js';

@@ -137,10 +137,30 @@ export const VGA_MODES: ReadonlyMap<number, VgaModeInfo> = new Map<number, VgaMo
   }],
 ]);
 
-export function vgaModeInfo(mode: number): VgaModeInfo {
+/** Scan lines of the text modes: 400 (VGA default, 9×16 cells) or 350 (EGA-compatible, 9×14 cells). */
+export type TextScanLines = 350 | 400;
+
+/**
+ * Register values of `mode`. For text modes, `lines` = 350 selects the
+ * EGA-compatible variant (what INT 10h AH=12h BL=30h AL=01h asks for before
+ * a mode set): 350-line vertical timing, 14-line cells, sync polarity for 350
+ * lines in Miscellaneous Output. Graphics modes ignore `lines`.
+ */
+export function vgaModeInfo(mode: number, lines: TextScanLines = 400): VgaModeInfo {
   const info = VGA_MODES.get(mode & 0x7f);
   if (info === undefined) throw new RangeError(`VGA mode 0x${mode.toString(16)} is not a standard mode`);
-  return info;
+  if (lines === 400 || info.kind !== 'text') return info;
+  const crtc = info.crtc.slice();
+  crtc[0x09] = 0x4d;
+  crtc[0x0a] = 0x0b;
+  crtc[0x0b] = 0x0c;
+  crtc[0x10] = 0x83;
+  crtc[0x11] = 0x85;
+  crtc[0x12] = 0x5d;
+  crtc[0x15] = 0x63;
+  crtc[0x16] = 0xba;
+  if (info.mode === 0x07) crtc[0x14] = 0x0d;
+  return { ...info, height: 350, charHeight: 14, misc: (info.misc & 0x3f) | 0x80, crtc };
 }
 
 // ----------------------------------------------------------------- palettes
@@ -243,8 +263,8 @@ export function loadDac(io: IoBus, rgb: Uint8Array, first = 0): void {
  * ports and load its default DAC palette. Does not touch video memory (see
  * `setVideoMode` for the BIOS's full mode set).
  */
-export function programMode(io: IoBus, mode: number): VgaModeInfo {
-  const m = vgaModeInfo(mode);
+export function programMode(io: IoBus, mode: number, lines: TextScanLines = 400): VgaModeInfo {
+  const m = vgaModeInfo(mode, lines);
   // Synchronous reset while the clocking changes (FreeVGA "Reset Register").
   io.write8(0x3c4, 0x00);
   io.write8(0x3c5, 0x01);
@@ -375,8 +395,10 @@ function clearPlanes(io: IoBus, memory: PhysicalMemory, base: number, size: numb
 export interface SetModeOptions {
   /** Keep video memory (INT 10h AH=00h with bit 7 of the mode set). */
   noClear?: boolean;
-  /** Font for text modes (256 × charHeight bytes); required for text modes unless noClear. */
+  /** Font for text modes, loaded into map 0: 256 glyphs of the mode's charHeight (16, or 14 for 350 lines). */
   font?: Uint8Array;
+  /** Text modes only: 400 (default) or 350 scan lines. */
+  lines?: TextScanLines;
 }
 
 /**
@@ -385,9 +407,14 @@ export interface SetModeOptions {
  * 0x0720 words; graphics: zero).
  */
 export function setVideoMode(io: IoBus, memory: PhysicalMemory, mode: number, options: SetModeOptions = {}): VgaModeInfo {
-  const m = programMode(io, mode);
+  const m = programMode(io, mode, options.lines ?? 400);
   if (m.kind === 'text') {
-    if (options.font !== undefined) loadFont(io, memory, options.font, m.charHeight);
+    if (options.font !== undefined) {
+      if (options.font.length !== 256 * m.charHeight) {
+        throw new RangeError(`mode 0x${mode.toString(16)} needs a font of height ${m.charHeight} (${256 * m.charHeight} bytes)`);
+      }
+      loadFont(io, memory, options.font, m.charHeight);
+    }
     if (!options.noClear) {
       for (let i = 0; i < 0x4000; i++) memory.write16(m.memoryBase + i * 2, 0x0720);
     }

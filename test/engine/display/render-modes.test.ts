@@ -19,7 +19,7 @@ describe('mode geometry', () => {
   it('renders every standard mode at its documented logical resolution', () => {
     const fx = makeVga();
     for (const [mode, info] of VGA_MODES) {
-      setVideoMode(fx.io, fx.memory, mode, { font: cp437Font(16) });
+      setVideoMode(fx.io, fx.memory, mode, { font: info.kind === 'text' ? cp437Font(16) : undefined });
       const f = render(fx.vga);
       expect([f.width, f.height], `mode ${mode.toString(16)}`).toEqual([info.width, info.height]);
       if (info.kind === 'text') expect(screenText(fx.vga).split('\n')).toHaveLength(info.rows);
@@ -56,6 +56,25 @@ describe('mode set', () => {
 });
 
 describe('text mode variants', () => {
+  it('shows 80×43 text in the 350-line variant with the 8×8 font, and 25 rows with 8×14', () => {
+    const { io, memory, vga } = makeVga();
+    const info = setVideoMode(io, memory, 0x03, { font: cp437Font(14), lines: 350 });
+    expect([info.height, info.charHeight]).toEqual([350, 14]);
+    let f = render(vga);
+    expect([f.width, f.height]).toEqual([720, 350]);
+    expect(screenText(vga).split('\n')).toHaveLength(25);
+    expect(vga.timing().displayLines).toBe(350);
+    loadFont(io, memory, cp437Font(8), 8);
+    setCharHeight(io, 8);
+    memory.write16(0xb8000 + 42 * 160, 0x0f21);
+    const lines = screenText(vga).split('\n');
+    expect(lines).toHaveLength(43);
+    expect(lines[42]).toBe('!');
+    f = render(vga);
+    expect(pixel(f, 3, 42 * 8)).toEqual(ega(0x3f)); // '!' top row is lit at dots 2–3
+    expect(() => setVideoMode(io, memory, 0x03, { font: cp437Font(16), lines: 350 })).toThrow(/height 14/);
+  });
+
   it('shows 80×50 text with the 8×8 font (maximum scan line 7)', () => {
     const { io, memory, vga } = makeVga();
     setVideoMode(io, memory, 0x03, { font: cp437Font(16) });
