@@ -173,6 +173,19 @@ describe('82077 floppy controller', () => {
     expect(results(s)).toEqual([0x40, 0x80, 0x00, 1, 0, 1, 2]);
   });
 
+  it('writes a sector in non-DMA mode through the FIFO', () => {
+    const s = setup();
+    resetController(s);
+    command(s, [0x03, 0xdf, 0x03]);
+    command(s, [0x45, 0x04, 0, 1, 18, 2, 18, 0x1b, 0xff]); // head 1, sector 18
+    waitIrq(s);
+    expect(s.io.read8(MSR) & 0xf0).toBe(0xb0); // RQM NDMA CB, host → controller
+    for (let i = 0; i < 512; i++) s.io.write8(FIFO, (i * 5) & 0xff);
+    expect(results(s)).toEqual([0x44, 0x80, 0x00, 1, 1, 1, 2]);
+    const lba = 18 + 17;
+    expect(s.disk.data.subarray(lba * 512, lba * 512 + 512)).toEqual(Uint8Array.from({ length: 512 }, (_, i) => (i * 5) & 0xff));
+  });
+
   it('READ ID, SENSE DRIVE STATUS, DUMPREG, CONFIGURE and LOCK', () => {
     const s = setup();
     resetController(s);

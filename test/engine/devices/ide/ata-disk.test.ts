@@ -315,6 +315,20 @@ describe('ATA disk on the PIIX IDE primary channel', () => {
     expect(m.io.read8(P + 7) & 0x08).toBe(0);
   });
 
+  it('READ VERIFY checks the range without a data phase; SET MULTIPLE MODE rejects non-powers of two', () => {
+    const m = diskMachine(100);
+    lba28(m, 0x40, 90, 10);
+    waitIrq(m, 14);
+    expect(m.io.read8(P + 7)).toBe(0x50);
+    lba28(m, 0x40, 95, 10);
+    waitIrq(m, 14);
+    expect(m.io.read8(P + 1)).toBe(0x10);
+    m.io.write8(P + 2, 3);
+    m.io.write8(P + 7, 0xc6);
+    waitIrq(m, 14);
+    expect(m.io.read8(P + 1)).toBe(0x04);
+  });
+
   it('PIO reads return exactly the disk contents at any LBA and count (property)', () => {
     const m = diskMachine(512);
     fc.assert(
