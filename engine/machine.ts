@@ -36,6 +36,12 @@ import { PostCode80 } from './devices/post-code-80.js';
 import { PowerOff } from './devices/power-off.js';
 import { SystemControl92 } from './devices/system-control-92.js';
 import { I8042 } from './devices/i8042.js';
+import { PiixIde } from './devices/ide/piix-ide.js';
+import { FwCfg } from './devices/fw-cfg.js';
+import { FloppyType, setCmosBootOrder, setCmosDiskTypes, setCmosEquipment, setCmosFloppies, setCmosMemory } from './devices/cmos-map.js';
+import { PamShadow } from './bus/pam-shadow.js';
+import { loadSeabios } from './firmware/seabios.js';
+import { floppyGeometry } from './firmware/builtin/bios-disks.js';
 import { parseChord, lookupKey } from './input/keys.js';
 import { render, type Frame } from './display/render.js';
 import { screenText } from './display/screen-text.js';
@@ -161,8 +167,20 @@ export class Machine {
 
     const pci = new PciBus(ctx);
     this.add(pci);
-    addI440fx(pci);
+    let pam: PamShadow | undefined;
+    addI440fx(pci, { onPamChange: (index, value) => pam?.setPam(index, value) });
     new Piix3Isa(pci);
+    const hda = this.disks.get('hda');
+    const hdb = this.disks.get('hdb');
+    const cdrom = this.disks.get('cdrom');
+    this.add(
+      new PiixIde(ctx, {
+        pci,
+        primaryMaster: hda === undefined ? undefined : { type: 'hd', disk: hda },
+        primarySlave: hdb === undefined ? undefined : { type: 'hd', disk: hdb },
+        secondaryMaster: cdrom === undefined ? undefined : { type: 'cdrom', media: cdrom },
+      }),
+    );
     this.vga = new VgaAdapter(ctx, { vramBytes: VRAM_BYTES, lfbBase: LFB_BASE });
     this.add(this.vga);
     const vgaPci = this.vga.pciFunction;
@@ -229,14 +247,38 @@ export class Machine {
     } else if (fw.kind === 'rom') {
       this.loadSystemRom(fw.path);
     } else {
-      throw new EngineInputError('firmware seabios: not available in this build yet (use --firmware builtin)');
+      const images = loadSeabios(fw.dir);
+      const bios = images.bios;
+      this.memory.mapRom('bios-high', 0x100000000 - bios.length, bios);
+      // The low 128 KiB of the first MiB show the top of the image, shadowed per PAM.
+      pam = new PamShadow(this.memory, bios.subarray(Math.max(0, bios.length - 0x20000)));
+      const fwcfg = new FwCfg(ctx, { ramBytes: config.memoryMB * MB });
+      fwcfg.addFile('vgaroms/vgabios-stdvga.bin', images.vgaBios);
+      fwcfg.addFile('etc/boot-fail-wait', Uint8Array.of(0, 0, 0, 0));
+      this.add(fwcfg);
+      this.log.push(`firmware: SeaBIOS from ${images.biosPath}`);
     }
+    this.fillCmos(rtc);
     this.cpu.reset();
   }
 
   /** Build a machine from a config (validated here; bad input raises EngineInputError). */
   static async create(config: MachineConfigInput | MachineConfig, source = 'machine config'): Promise<Machine> {
     return new Machine(parseMachineConfig(config, source));
+  }
+
+  /** What a PC's setup utility would have stored: memory sizes, drives, boot order (IBM AT CMOS map). */
+  private fillCmos(rtc: RtcCmos): void {
+    const ramBytes = this.config.memoryMB * MB;
+    setCmosMemory(rtc, ramBytes);
+    const floppyType = (slot: 'fda' | 'fdb'): FloppyType => {
+      const d = this.disks.get(slot);
+      return d === undefined ? FloppyType.None : ((floppyGeometry(d.sectorCount * 512)?.type ?? FloppyType.M1_44) as FloppyType);
+    };
+    setCmosFloppies(rtc, floppyType('fda'), floppyType('fdb'));
+    setCmosEquipment(rtc, { fpu: false });
+    setCmosDiskTypes(rtc, this.disks.has('hda') ? 47 : 0, this.disks.has('hdb') ? 47 : 0);
+    setCmosBootOrder(rtc, this.config.bootOrder.slice(0, 3), false);
   }
 
   private context(irq: DeviceContext['irq']): DeviceContext {
