@@ -211,7 +211,9 @@ export class ScreenRenderer {
         const ch = vram[addr];
         const at = vram[addr + 1];
         let glyph = vram[(((at & 0x08) !== 0 ? fontA : fontB) + ch * 32 + rowScan) << 2 | 2];
-        if ((at & 0x77) === 0x01 && rowScan === underline) glyph = 0xff;
+        // Underline and cursor cover the whole cell, ninth dot included.
+        let fullWidth = false;
+        if ((at & 0x77) === 0x01 && rowScan === underline) fullWidth = true;
         let fg = at & 0x0f;
         const bg = blinkEnabled ? (at >> 4) & 7 : at >> 4;
         if (blinkEnabled && (at & 0x80) !== 0 && !blinkVisible) fg = bg;
@@ -219,15 +221,16 @@ export class ScreenRenderer {
           !cursorDisabled && cursorOn && counter === cursorLoc &&
           rowScan >= cursorStart && rowScan <= cursorEnd
         ) {
-          glyph = 0xff;
+          fullWidth = true;
         }
+        if (fullWidth) glyph = 0xff;
         const fgc = attrLut[fg];
         const bgc = attrLut[bg];
         const o = i * cw;
         for (let b = 0; b < 8; b++) line[o + b] = (glyph << b) & 0x80 ? fgc : bgc;
         if (cw === 9) {
           // Line Graphics Enable: 0xC0–0xDF repeat dot 8 in dot 9 so box lines join.
-          line[o + 8] = lineGraphics && ch >= 0xc0 && ch <= 0xdf && (glyph & 1) !== 0 ? fgc : bgc;
+          line[o + 8] = fullWidth || (lineGraphics && ch >= 0xc0 && ch <= 0xdf && (glyph & 1) !== 0) ? fgc : bgc;
         }
       }
       const shift = split && panSplitReset ? 0 : pan;

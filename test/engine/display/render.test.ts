@@ -107,6 +107,7 @@ describe('text mode rendering (mode 03h)', () => {
     expect(pixel(f, x, 3 * 16 + 13)).toEqual(ega(7)); // cursor lines 0Dh–0Eh
     expect(pixel(f, x, 3 * 16 + 14)).toEqual(ega(7));
     expect(pixel(f, x, 3 * 16 + 12)).toEqual([0, 0, 0]);
+    expect(pixel(f, 4 * 9 + 8, 3 * 16 + 13)).toEqual(ega(7)); // the cursor covers the ninth dot
     fx.clock.ticks = fx.clock.nsToTicks(frameNs * 8.5); // second half of the 16-frame period
     f = render(fx.vga);
     expect(pixel(f, x, 3 * 16 + 13)).toEqual([0, 0, 0]);
