@@ -138,6 +138,25 @@ describe('text mode variants', () => {
   });
 });
 
+describe('tweaked modes', () => {
+  it('renders the 320×240 mode X tweak (480 lines, each row scanned twice)', () => {
+    const { io, memory, vga } = makeVga();
+    setVideoMode(io, memory, 0x13);
+    io.write16(0x3c4, 0x0604);
+    io.write8(0x3c2, 0xe3);
+    io.write16(0x3d4, 0x0011); // unprotect
+    for (const [i, v] of [[0x06, 0x0d], [0x07, 0x3e], [0x09, 0x41], [0x10, 0xea], [0x11, 0xac], [0x12, 0xdf], [0x14, 0x00], [0x15, 0xe7], [0x16, 0x06], [0x17, 0xe3]]) {
+      io.write16(0x3d4, (v << 8) | i);
+    }
+    io.write16(0x3c4, 0x0802); // plane 3
+    memory.write8(0xa0000 + 239 * 80 + 79, 9);
+    const f = render(vga);
+    expect([f.width, f.height]).toEqual([320, 240]);
+    expect(pixel(f, 319, 239)).toEqual(ega(0x39));
+    expect(1e9 / vga.timing().frameNs).toBeCloseTo(59.9, 0);
+  });
+});
+
 describe('VBE 4 bpp planar', () => {
   it('renders planar pixels written through the A0000 window', () => {
     const { io, memory, vga } = makeVga();
