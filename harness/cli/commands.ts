@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { register as boot } from './boot.js';
 import { register as image } from './image.js';
+import { register as conformance } from './conformance.js';
 import { register as run } from './run.js';
 import { register as report } from './report.js';
 import { register as golden } from './golden.js';
@@ -17,6 +18,7 @@ export type RegisterCommand = (program: Command) => void;
 export const subcommands: RegisterCommand[] = [
   boot,
   image,
+  conformance,
   run,
   report,
   golden,
