@@ -67,7 +67,7 @@ export class RawImage implements BlockDevice {
 
   flush(): void {
     if (this.dirty) {
-      fs.fsyncSync(this.fd);
+      fs.fdatasyncSync(this.fd);
       this.dirty = false;
     }
   }

@@ -23,8 +23,8 @@ import { BAT_UNUSED, loadDynamicLayout, readVhdFooterStrict, type DynamicLayout,
 export interface VhdDynamicOptions {
   readOnly?: boolean;
   /**
-   * 'fsync' (default): block allocation fsyncs so a power loss leaves a
-   * valid image. 'none': ordering is kept (so a killed process still leaves
+   * 'fsync' (default): block allocation syncs (fdatasync, which also
+   * persists the new file size) so a power loss leaves a valid image. 'none': ordering is kept (so a killed process still leaves
    * a valid image) but nothing is fsynced until flush(); for throwaway overlays.
    */
   durability?: 'fsync' | 'none';
@@ -300,7 +300,7 @@ export class VhdDynamic implements BlockDevice {
     if (blockStart / SECTOR_SIZE > 0xfffffffe) throw new Error(`${this.path}: image file exceeds the VHD 2 TiB addressable limit`);
     const newFooter = blockStart + this.bitmapBytes + this.spb * SECTOR_SIZE;
     pwriteFull(this.fd, this.footerBytes, 0, this.footerBytes.length, newFooter);
-    if (this.durability === 'fsync') fs.fsyncSync(this.fd);
+    if (this.durability === 'fsync') fs.fdatasyncSync(this.fd);
     const bm = new Uint8Array(this.bitmapBytes);
     if (this.parent) {
       for (let i = sib; i < sib + n; i++) bm[i >>> 3] = bm[i >>> 3]! | (0x80 >>> (i & 7));
@@ -311,7 +311,7 @@ export class VhdDynamic implements BlockDevice {
     }
     pwriteFull(this.fd, bm, 0, this.bitmapBytes, blockStart);
     pwriteFull(this.fd, buf, offset, n * SECTOR_SIZE, blockStart + this.bitmapBytes + sib * SECTOR_SIZE);
-    if (this.durability === 'fsync') fs.fsyncSync(this.fd);
+    if (this.durability === 'fsync') fs.fdatasyncSync(this.fd);
     const entry = blockStart / SECTOR_SIZE;
     new DataView(this.entryBuf.buffer).setUint32(0, entry);
     pwriteFull(this.fd, this.entryBuf, 0, 4, this.header.tableOffset + b * 4);
@@ -329,7 +329,7 @@ export class VhdDynamic implements BlockDevice {
 
   flush(): void {
     if (this.dirty && this.fd >= 0) {
-      fs.fsyncSync(this.fd);
+      fs.fdatasyncSync(this.fd);
       this.dirty = false;
     }
   }
