@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { compareRuns, formatMarkdown, formatText, githubAnnotations, type GateOptions } from '../../../harness/gate/gate.js';
+import type { CaseResult, Outcome } from '../../../harness/results/schema.js';
+
+const opts: GateOptions = { mipsThreshold: 0.1, minSamples: 3, failOnInstructionChange: false };
+
+function c(name: string, outcome: Outcome, extra: Partial<CaseResult> = {}): CaseResult {
+  return {
+    id: `s/${name}`,
+    suite: 's',
+    name,
+    file: 'suites/s/suite.yaml',
+    line: 3,
+    app: 's',
+    tags: [],
+    image: { label: 'disk.img', sha256: 'aa' },
+    tier: 'interp',
+    cpuModel: 'pentium',
+    outcome,
+    steps: [],
+    instructions: 1000,
+    virtualMs: 1,
+    wallMs: 10,
+    mips: 50,
+    artifacts: null,
+    files: {},
+    ...extra,
+  };
+}
+
+const golden = (sha: string) => [{ index: 0, kind: 'expect_golden', label: 'g', outcome: 'pass' as const, instructions: 0, virtualMs: 0, golden: { name: 'screen', sha256: sha } }];
+
+describe('gate', () => {
+  it('lists new failures, fixes, changed goldens and instruction changes; new failures are a regression', () => {
+    const base = [c('a', 'PASS'), c('b', 'FAIL'), c('c', 'PASS', { steps: golden('111') }), c('d', 'PASS'), c('gone', 'PASS')];
+    const cand = [c('a', 'FAIL', { message: 'screen differs' }), c('b', 'PASS'), c('c', 'PASS', { steps: golden('222') }), c('d', 'PASS', { instructions: 1001 }), c('new', 'ERROR')];
+    const r = compareRuns({ label: 'base', runs: [base] }, { label: 'cand', runs: [cand] }, opts);
+    expect(r.newFailures.map((x) => x.id)).toEqual(['s/a', 's/new']);
+    expect(r.fixes.map((x) => x.id)).toEqual(['s/b']);
+    expect(r.goldens).toEqual([{ id: 's/c', golden: 'screen', before: '111', after: '222' }]);
+    expect(r.instructions).toEqual([{ id: 's/d', image: 'disk.img', before: 1000, after: 1001 }]);
+    expect(r.removed.map((x) => x.id)).toEqual(['s/gone']);
+    expect(r.regression).toBe(true);
+    const text = formatText(r, 'base', 'cand');
+    expect(text).toContain('s/a [disk.img] PASS → FAIL: screen differs');
+    expect(text).toContain('RESULT: regression');
+    expect(formatMarkdown(r, 'base', 'cand')).toContain('| s/a | disk.img | PASS | FAIL | screen differs |');
+    expect(githubAnnotations(r)[0]).toBe('::error file=suites/s/suite.yaml,line=3,title=New failure%3A s/a::PASS → FAIL: screen differs');
+  });
+
+  it('instruction changes alone pass unless asked to fail on them', () => {
+    const base = [c('a', 'PASS')];
+    const cand = [c('a', 'PASS', { instructions: 5 })];
+    expect(compareRuns({ label: '', runs: [base] }, { label: '', runs: [cand] }, opts).regression).toBe(false);
+    expect(compareRuns({ label: '', runs: [base] }, { label: '', runs: [cand] }, { ...opts, failOnInstructionChange: true }).regression).toBe(true);
+  });
+
+  it('judges MIPS only with enough samples, beyond the noise threshold and without overlap', () => {
+    const runs = (mips: number[]) => mips.map((m) => [c('a', 'PASS', { mips: m })]);
+    const judge = (b: number[], a: number[]) => compareRuns({ label: '', runs: runs(b) }, { label: '', runs: runs(a) }, opts);
+    expect(judge([100], [50]).perf[0]!.verdict).toBe('not enough samples');
+    expect(judge([100], [50]).regression).toBe(false);
+    const slow = judge([100, 102, 98], [70, 72, 69]);
+    expect(slow.perf[0]).toMatchObject({ suite: 's', before: 100, after: 70, verdict: 'regression' });
+    expect(slow.regression).toBe(true);
+    expect(judge([100, 102, 98], [95, 97, 99]).perf[0]!.verdict).toBe('noise');
+    // A big median drop whose samples overlap the baseline's is noise, not a regression.
+    expect(judge([100, 60, 98], [70, 99, 69]).perf[0]!.verdict).toBe('noise');
+    expect(judge([100, 102, 98], [130, 131, 129]).perf[0]!.verdict).toBe('improvement');
+  });
+});
