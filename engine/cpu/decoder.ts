@@ -131,28 +131,82 @@ export function modelTables(model: CpuModel): ModelTables {
 const RM16_BASE = [3, 3, 5, 5, 6, 7, 5, 3]; // BX BX BP BP SI DI BP BX
 const RM16_INDEX = [6, 7, 6, 7, -1, -1, -1, -1]; // SI DI SI DI
 
-function sizeOf(ch: string, o32: boolean): number {
-  switch (ch) {
-    case 'b':
-      return 1;
-    case 'w':
-      return 2;
-    case 'd':
-      return 4;
-    case 'q':
-      return 8;
-    default:
-      return o32 ? 4 : 2;
-  }
+/** Operand types after compiling the spec's operand strings (see `compileArgs`). */
+const enum A {
+  E = 1,
+  M,
+  R,
+  G,
+  S,
+  C,
+  D,
+  T,
+  Z,
+  I,
+  Ibs,
+  J,
+  Ap,
+  O,
+  X,
+  Y,
+  One,
+  FixReg,
+  FixSeg,
 }
+const SZ_V = 0; // operand size (16/32)
+const SZ_P = 100; // far pointer
+const SZ_A = 101; // BOUND pair
 
-const FIXED_REG: Record<string, [number, number]> = {
-  AL: [0, 1],
-  CL: [1, 1],
-  DX: [2, 2],
-  AX: [0, 2],
-};
+const FIXED_REG: Record<string, [number, number]> = { AL: [0, 1], CL: [1, 1], DX: [2, 2], AX: [0, 2], eAX: [0, SZ_V] };
 const FIXED_SEG: Record<string, number> = { ES: 0, CS: 1, SS: 2, DS: 3, FS: 4, GS: 5 };
+
+// Per-spec operand descriptors, three slots per row, computed once from the operand strings.
+const ARG_COUNT = new Uint8Array(INSN_SPECS.length);
+const ARG_TYPE = new Uint8Array(INSN_SPECS.length * 3);
+const ARG_SIZE = new Uint8Array(INSN_SPECS.length * 3);
+const ARG_FIX = new Uint8Array(INSN_SPECS.length * 3);
+
+function compileArgs(): void {
+  INSN_SPECS.forEach((s, idx) => {
+    ARG_COUNT[idx] = s.args.length;
+    s.args.forEach((a, i) => {
+      const k = idx * 3 + i;
+      const fr = FIXED_REG[a];
+      const fs = FIXED_SEG[a];
+      let type: A;
+      let size: number;
+      if (fr !== undefined) {
+        type = A.FixReg;
+        size = fr[1];
+        ARG_FIX[k] = fr[0];
+      } else if (fs !== undefined) {
+        type = A.FixSeg;
+        size = 2;
+        ARG_FIX[k] = fs;
+      } else if (a === '1') {
+        type = A.One;
+        size = 1;
+      } else if (a === 'Ibs') {
+        type = A.Ibs;
+        size = SZ_V;
+      } else if (a === 'Ap') {
+        type = A.Ap;
+        size = SZ_P;
+      } else {
+        const letter = a[0];
+        const sc = a.slice(1);
+        type = ({ E: A.E, M: A.M, R: A.R, G: A.G, S: A.S, C: A.C, D: A.D, T: A.T, Z: A.Z, I: A.I, J: A.J, O: A.O, X: A.X, Y: A.Y } as Record<string, A>)[letter];
+        if (type === undefined) throw new Error(`spec row ${s.mn}: unknown operand kind ${a}`);
+        size = sc === 'b' ? 1 : sc === 'w' ? 2 : sc === 'd' ? 4 : sc === 'q' ? 8 : sc === 's' ? 6 : sc === 'p' ? SZ_P : sc === 'a' ? SZ_A : sc === '' && (letter === 'E' || letter === 'M') ? 0 : SZ_V;
+        if (letter === 'S') size = 2;
+        if (letter === 'C' || letter === 'D' || letter === 'T' || letter === 'R') size = 4;
+      }
+      ARG_TYPE[k] = type;
+      ARG_SIZE[k] = size;
+    });
+  });
+}
+compileArgs();
 
 /**
  * Decode one instruction at CS:`eip` into `d`. On an undefined form or an
@@ -170,11 +224,11 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
   d.fault = DecodeFault.None;
   d.hasModrm = false;
   d.nargs = 0;
-  fHost = host;
-  fPos = eip;
-  fN = 0;
-  fMax = t.maxLen;
-  fMask = ipMask;
+  F.host = host;
+  F.pos = eip;
+  F.n = 0;
+  F.max = t.maxLen;
+  F.mask = ipMask;
   try {
     let b = fetch();
     for (;;) {
@@ -231,17 +285,18 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
     if (idx < 0) {
       // The CPU turns this into #UD (80186+) or the 8086's no-op (see Cpu.undefinedOpcode).
       d.fault = DecodeFault.Undefined;
-      d.len = fN;
+      d.len = F.n;
       return;
     }
     const s = INSN_SPECS[idx];
+    const t_rank_le1 = t.rank <= 1;
     d.spec = s;
     d.specIndex = idx;
     if (d.hasModrm) {
       if ((s.modForm === 2 && d.mod === 3) || (s.modForm === 1 && d.mod !== 3)) {
         if (t.rank >= 1) {
           d.fault = DecodeFault.Undefined;
-          d.len = fN;
+          d.len = F.n;
           return;
         }
       }
@@ -249,83 +304,59 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
         decodeEa(d, host);
       }
     }
-    const args = s.args;
-    d.nargs = args.length;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      const c0 = a[0];
-      const sz = sizeOf(a[1] ?? 'v', d.o32);
+    const nargs = ARG_COUNT[idx];
+    d.nargs = nargs;
+    const base = idx * 3;
+    for (let i = 0; i < nargs; i++) {
+      const t = ARG_TYPE[base + i];
+      const sc = ARG_SIZE[base + i];
+      const sz = sc === SZ_V ? (d.o32 ? 4 : 2) : sc;
       d.size[i] = sz;
-      const fr = FIXED_REG[a];
-      if (fr !== undefined) {
-        d.kind[i] = K.Reg;
-        d.regNo[i] = fr[0];
-        d.size[i] = fr[1];
-        continue;
-      }
-      if (a === 'eAX') {
-        d.kind[i] = K.Reg;
-        d.regNo[i] = 0;
-        d.size[i] = d.o32 ? 4 : 2;
-        continue;
-      }
-      const fs = FIXED_SEG[a];
-      if (fs !== undefined) {
-        d.kind[i] = K.Seg;
-        d.regNo[i] = fs;
-        d.size[i] = 2;
-        continue;
-      }
-      switch (c0) {
-        case 'E':
+      switch (t) {
+        case A.E:
           if (d.mod === 3) {
             d.kind[i] = K.Reg;
             d.regNo[i] = d.rm;
           } else d.kind[i] = K.Mem;
-          if (a === 'E') d.size[i] = 0;
           break;
-        case 'M':
+        case A.M:
           d.kind[i] = d.mod === 3 ? K.Reg : K.Mem;
           d.regNo[i] = d.rm;
-          d.size[i] = a === 'Mp' ? (d.o32 ? 6 : 4) : a === 'Ms' ? 6 : a === 'Ma' ? (d.o32 ? 8 : 4) : a === 'Mq' ? 8 : 0;
+          d.size[i] = sc === SZ_P ? (d.o32 ? 6 : 4) : sc === SZ_A ? (d.o32 ? 8 : 4) : sz;
           break;
-        case 'R':
+        case A.R:
           d.kind[i] = K.Reg;
           d.regNo[i] = d.rm;
-          d.size[i] = 4;
           break;
-        case 'G':
+        case A.G:
           d.kind[i] = K.Reg;
           d.regNo[i] = d.reg;
           break;
-        case 'S':
+        case A.S:
           d.kind[i] = K.Seg;
-          d.regNo[i] = t.rank <= 1 ? d.reg & 3 : d.reg;
-          d.size[i] = 2;
+          d.regNo[i] = t_rank_le1 ? d.reg & 3 : d.reg;
           break;
-        case 'C':
+        case A.C:
           d.kind[i] = K.Cr;
           d.regNo[i] = d.reg;
-          d.size[i] = 4;
           break;
-        case 'D':
+        case A.D:
           d.kind[i] = K.Dr;
           d.regNo[i] = d.reg;
-          d.size[i] = 4;
           break;
-        case 'T':
+        case A.T:
           d.kind[i] = K.Tr;
           d.regNo[i] = d.reg;
-          d.size[i] = 4;
           break;
-        case 'Z':
+        case A.Z:
           d.kind[i] = K.Reg;
           d.regNo[i] = op & 7;
           break;
-        case 'I': {
+        case A.I:
+        case A.Ibs: {
           d.kind[i] = K.Imm;
           let v: number;
-          if (a === 'Ibs') {
+          if (t === A.Ibs) {
             v = (fetch() << 24) >> 24;
             v = d.o32 ? v >>> 0 : v & 0xffff;
           } else if (sz === 1) v = fetch();
@@ -335,7 +366,7 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
           else d.imm2 = v;
           break;
         }
-        case 'J': {
+        case A.J: {
           d.kind[i] = K.Rel;
           let v: number;
           if (sz === 1) v = (fetch() << 24) >> 24;
@@ -345,7 +376,7 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
           d.size[i] = d.o32 ? 4 : 2;
           break;
         }
-        case 'A': {
+        case A.Ap: {
           d.kind[i] = K.Far;
           let off = fetch() | (fetch() << 8);
           if (d.o32) off = (off | (fetch() << 16) | (fetch() << 24)) >>> 0;
@@ -353,7 +384,7 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
           d.imm2 = fetch() | (fetch() << 8);
           break;
         }
-        case 'O': {
+        case A.O: {
           d.kind[i] = K.Mem;
           let off = fetch() | (fetch() << 8);
           if (d.a32) off = (off | (fetch() << 16) | (fetch() << 24)) >>> 0;
@@ -364,40 +395,44 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
           d.eaSeg = d.seg >= 0 ? d.seg : DS;
           break;
         }
-        case 'X':
+        case A.X:
           d.kind[i] = K.StrSrc;
           break;
-        case 'Y':
+        case A.Y:
           d.kind[i] = K.StrDst;
           break;
-        case '1':
+        case A.One:
           d.kind[i] = K.Imm;
           d.imm = 1;
-          d.size[i] = 1;
+          break;
+        case A.FixReg:
+          d.kind[i] = K.Reg;
+          d.regNo[i] = ARG_FIX[base + i];
+          break;
+        case A.FixSeg:
+          d.kind[i] = K.Seg;
+          d.regNo[i] = ARG_FIX[base + i];
           break;
       }
     }
-    d.len = fN;
+    d.len = F.n;
   } catch (e) {
     if (e !== TOO_LONG) throw e;
     d.fault = DecodeFault.TooLong;
-    d.len = fN - 1;
+    d.len = F.n - 1;
   }
 }
 
 const TOO_LONG = { tooLong: true };
 
-// Fetch cursor for the instruction being decoded (module state, so decoding allocates nothing).
-let fHost: DecodeHost | undefined;
-let fPos = 0;
-let fN = 0;
-let fMax = 0;
-let fMask = 0;
+// Fetch cursor for the instruction being decoded (module state, so decoding allocates nothing;
+// an object rather than module-level `let`s, which V8 guards with TDZ checks on every access).
+const F: { host: DecodeHost | undefined; pos: number; n: number; max: number; mask: number } = { host: undefined, pos: 0, n: 0, max: 0, mask: 0 };
 
 function fetch(): number {
-  if (++fN > fMax) throw TOO_LONG;
-  const b = fHost!.fetchCode(fPos);
-  fPos = (fPos + 1) & fMask;
+  if (++F.n > F.max) throw TOO_LONG;
+  const b = F.host!.fetchCode(F.pos);
+  F.pos = (F.pos + 1) & F.mask;
   return b;
 }
 

@@ -1,0 +1,180 @@
+/**
+ * Interpreter throughput (MIPS) on a few project-written guest loops, each
+ * checked against a checksum computed here in JavaScript. The guests are
+ * NASM-assembled bytes embedded below (sources in the comments).
+ *
+ *   npm run bench:cpu        (builds, then runs dist/scripts/bench-cpu.js)
+ */
+import { Bench } from 'tinybench';
+import { IoBus } from '../engine/bus/io-bus.js';
+import { PhysicalMemory } from '../engine/bus/physical-memory.js';
+import { VirtualClock } from '../engine/clock/virtual-clock.js';
+import { Cpu, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, type CpuModel } from '../engine/cpu/cpu.js';
+
+interface Guest {
+  name: string;
+  model: CpuModel;
+  bits: 16 | 32;
+  code: number[];
+  setup?: (mem: PhysicalMemory) => void;
+  /** Expected EAX (or AX) at HLT. */
+  expected: () => number;
+}
+
+// intmix.asm: ecx=200000; eax=0; ebx=0x12345678; loop { add eax,ebx; xor ebx,eax; rol ebx,3;
+//   imul edx,eax,7; sub eax,edx; shr edx,2; adc eax,edx; dec ecx; jnz }; hlt
+const INTMIX = [0xb9,0x40,0x0d,0x03,0x00,0x31,0xc0,0xbb,0x78,0x56,0x34,0x12,0x01,0xd8,0x31,0xc3,0xc1,0xc3,0x03,0x6b,0xd0,0x07,0x29,0xd0,0xc1,0xea,0x02,0x11,0xd0,0x49,0x75,0xec,0xf4];
+// sieve.asm: byte flags at 0x100000 for N=65536, counts primes into eax.
+const SIEVE = [0xbf,0x00,0x00,0x10,0x00,0xb9,0x00,0x40,0x00,0x00,0xb8,0x01,0x01,0x01,0x01,0xf3,0xab,0x31,0xdb,0xbe,0x02,0x00,0x00,0x00,0x80,0xbe,0x00,0x00,0x10,0x00,0x00,0x74,0x1f,0x43,0x89,0xf2,0x0f,0xaf,0xd6,0x81,0xfa,0x00,0x00,0x01,0x00,0x73,0x11,0xc6,0x82,0x00,0x00,0x10,0x00,0x00,0x01,0xf2,0x81,0xfa,0x00,0x00,0x01,0x00,0x72,0xef,0x46,0x81,0xfe,0x00,0x00,0x01,0x00,0x72,0xcf,0x89,0xd8,0xf4];
+// memcpy.asm: 20× (rep movsd 64 KiB 0x200000→0x300000; byte loop 4 KiB back), then sum the dwords at 0x200000.
+const MEMCPY = [0xba,0x14,0x00,0x00,0x00,0xbe,0x00,0x00,0x20,0x00,0xbf,0x00,0x00,0x30,0x00,0xb9,0x00,0x40,0x00,0x00,0xf3,0xa5,0xbe,0x00,0x00,0x30,0x00,0xbf,0x00,0x00,0x20,0x00,0xb9,0x00,0x10,0x00,0x00,0x8a,0x06,0x88,0x07,0x46,0x47,0x49,0x75,0xf7,0x4a,0x75,0xd4,0x31,0xc0,0xbe,0x00,0x00,0x20,0x00,0xb9,0x00,0x40,0x00,0x00,0x03,0x06,0x83,0xc6,0x04,0xe2,0xf9,0xf4];
+// calls.asm: recursive fib(24) with a stack frame per call.
+const CALLS = [0xbc,0x00,0x00,0x08,0x00,0x6a,0x18,0xe8,0x04,0x00,0x00,0x00,0x83,0xc4,0x04,0xf4,0x55,0x89,0xe5,0x8b,0x45,0x08,0x83,0xf8,0x02,0x72,0x1d,0x48,0x50,0xe8,0xee,0xff,0xff,0xff,0x83,0xc4,0x04,0x50,0x8b,0x4d,0x08,0x83,0xe9,0x02,0x51,0xe8,0xde,0xff,0xff,0xff,0x83,0xc4,0x04,0x59,0x01,0xc8,0x5d,0xc3];
+// real16.asm (8086): 8× over 32 KiB: lodsb; add ah,al; xor al,ah; mov [si+0x4000],al; adc bx,ax; loop.
+const REAL16 = [0xb9,0x00,0x00,0xbe,0x00,0x20,0x31,0xc0,0xba,0x08,0x00,0xb9,0x00,0x80,0xbe,0x00,0x20,0xac,0x00,0xc4,0x30,0xe0,0x88,0x84,0x00,0x40,0x11,0xc3,0xe2,0xf3,0x4a,0x75,0xea,0x89,0xd8,0xf4];
+
+function pattern(mem: PhysicalMemory, base: number, bytes: number): void {
+  let x = 0x2545f491;
+  for (let i = 0; i < bytes; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    mem.ram[base + i] = x & 0xff;
+  }
+}
+
+function intmixExpected(): number {
+  let eax = 0;
+  let ebx = 0x12345678;
+  for (let i = 0; i < 200000; i++) {
+    eax = (eax + ebx) >>> 0;
+    ebx = (ebx ^ eax) >>> 0;
+    ebx = ((ebx << 3) | (ebx >>> 29)) >>> 0;
+    let edx = Math.imul(eax, 7) >>> 0;
+    eax = (eax - edx) >>> 0;
+    const cf = (edx >>> 1) & 1;
+    edx >>>= 2;
+    eax = (eax + edx + cf) >>> 0;
+  }
+  return eax;
+}
+
+function sieveExpected(): number {
+  const n = 65536;
+  const f = new Uint8Array(n).fill(1);
+  let count = 0;
+  for (let i = 2; i < n; i++) {
+    if (!f[i]) continue;
+    count++;
+    for (let j = i * i; j < n; j += i) f[j] = 0;
+  }
+  return count;
+}
+
+function memcpyExpected(): number {
+  const mem = new PhysicalMemory(4 * 1024 * 1024);
+  pattern(mem, 0x200000, 65536);
+  let s = 0;
+  for (let i = 0; i < 16384; i++) s = (s + mem.read32(0x200000 + i * 4)) >>> 0;
+  return s;
+}
+
+function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+function real16Expected(): number {
+  const mem = new Uint8Array(0x10000);
+  const src = new PhysicalMemory(0x10000);
+  pattern(src, 0x2000, 0x8000);
+  mem.set(src.ram.subarray(0, 0x10000));
+  let al = 0;
+  let ah = 0;
+  let bx = 0;
+  for (let o = 0; o < 8; o++) {
+    for (let si = 0x2000; si < 0xa000; ) {
+      al = mem[si++];
+      ah = (ah + al) & 0xff;
+      al ^= ah;
+      mem[(si + 0x4000) & 0xffff] = al;
+      bx = (bx + ((ah << 8) | al)) & 0xffff;
+    }
+  }
+  return bx;
+}
+
+const GUESTS: Guest[] = [
+  { name: 'integer mix (32-bit)', model: 'p6', bits: 32, code: INTMIX, expected: intmixExpected },
+  { name: 'sieve 64K (32-bit)', model: 'p6', bits: 32, code: SIEVE, expected: sieveExpected },
+  { name: 'memcpy rep movsd + byte loop (32-bit)', model: 'p6', bits: 32, code: MEMCPY, setup: (m) => pattern(m, 0x200000, 65536), expected: memcpyExpected },
+  { name: 'call-heavy fib(24) (32-bit)', model: 'p6', bits: 32, code: CALLS, expected: () => fib(24) },
+  { name: 'real mode 16-bit loop (8086)', model: '8086', bits: 16, code: REAL16, setup: (m) => pattern(m, 0x2000, 0x8000), expected: real16Expected },
+];
+
+/** Fresh CPU with the guest loaded: flat 32-bit protected mode, or real mode at 0000:1000. */
+function prepare(g: Guest): { cpu: Cpu; mem: PhysicalMemory } {
+  const mem = new PhysicalMemory(16 * 1024 * 1024);
+  const cpu = new Cpu({ model: g.model, memory: mem, io: new IoBus(), clock: new VirtualClock(1e8) });
+  g.setup?.(mem);
+  if (g.bits === 32) {
+    mem.writeBytes(0x10000, Uint8Array.from(g.code));
+    cpu.cr0 |= 1;
+    for (let s = 0; s < 6; s++) {
+      cpu.seg[s] = s === 1 ? 0x08 : 0x10;
+      cpu.segBase[s] = 0;
+      cpu.segLimit[s] = 0xffffffff;
+      cpu.segAttr[s] = ATTR_PRESENT | ATTR_BIG | ATTR_GRAN | (s === 1 ? 0x1b : 0x13);
+    }
+    cpu.eip = 0x10000;
+    cpu.r[4] = 0x80000;
+  } else {
+    mem.writeBytes(0x1000, Uint8Array.from(g.code));
+    for (let s = 0; s < 4; s++) {
+      cpu.seg[s] = 0;
+      cpu.segBase[s] = 0;
+    }
+    cpu.eip = 0x1000;
+    cpu.r[4] = 0xfff0;
+  }
+  return { cpu, mem };
+}
+
+function runGuest(g: Guest): { instructions: number; result: number } {
+  const { cpu } = prepare(g);
+  let n = 0;
+  while (!cpu.halted && n < 500_000_000) n += cpu.run(1_000_000);
+  const result = g.bits === 32 ? cpu.r[0] : cpu.r[0] & 0xffff;
+  return { instructions: n, result };
+}
+
+async function main(): Promise<void> {
+  const bench = new Bench({ iterations: 5, warmupIterations: 1, time: 0 });
+  const counts = new Map<string, number>();
+  let failed = false;
+  for (const g of GUESTS) {
+    const exp = g.expected() >>> 0;
+    const first = runGuest(g);
+    if (first.result >>> 0 !== exp) {
+      process.stderr.write(`${g.name}: checksum mismatch: expected 0x${exp.toString(16)}, got 0x${(first.result >>> 0).toString(16)}\n`);
+      failed = true;
+      continue;
+    }
+    counts.set(g.name, first.instructions);
+    bench.add(g.name, () => {
+      const r = runGuest(g);
+      if (r.result >>> 0 !== exp) throw new Error(`${g.name}: checksum mismatch`);
+    });
+  }
+  await bench.run();
+  const rows: string[] = [];
+  for (const t of bench.tasks) {
+    const res = t.result as unknown as { latency?: { mean: number }; period?: number } | undefined;
+    const ms = res?.latency?.mean ?? res?.period ?? NaN;
+    const n = counts.get(t.name) ?? 0;
+    rows.push(`${t.name.padEnd(40)} ${String(n).padStart(11)} instr  ${ms.toFixed(1).padStart(8)} ms  ${(n / ms / 1000).toFixed(1).padStart(7)} MIPS`);
+  }
+  process.stdout.write(rows.join('\n') + '\n');
+  if (failed) process.exitCode = 1;
+}
+
+await main();
