@@ -38,7 +38,9 @@ export class DebugConsoleE9 implements Device {
 
   /** The output decoded as Latin-1 text. */
   get text(): string {
-    return Buffer.from(this.bytes).toString('latin1');
+    let s = '';
+    for (const b of this.bytes) s += String.fromCharCode(b);
+    return s;
   }
 
   /** The console is host-side; a machine reset does not erase what was printed. */

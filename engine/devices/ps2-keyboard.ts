@@ -18,6 +18,7 @@
  * wants typematic repeats; the F3 value is stored and reported only.
  */
 import type { DeviceState } from './device.js';
+import { ByteQueue } from './byte-queue.js';
 import { breakCodes, lookupKey, makeCodes, type KeyDef } from '../input/keys.js';
 
 export type KeyInput = string | KeyDef;
@@ -29,7 +30,7 @@ const BAT_OK = 0xaa;
 export class Ps2Keyboard {
   /** Responses to commands: delivered before any scan code. */
   private responses: number[] = [];
-  private scan: number[] = [];
+  private readonly scan = new ByteQueue();
   private scanSet: 1 | 2 = 2;
   private leds = 0;
   private typematic = 0x2b;
@@ -42,7 +43,7 @@ export class Ps2Keyboard {
 
   reset(): void {
     this.responses = [];
-    this.scan = [];
+    this.scan.clear();
     this.setDefaults();
     this.enabled = true;
     this.pending = 0;
@@ -73,7 +74,7 @@ export class Ps2Keyboard {
 
   /** Remove and return the next output byte (call only when `hasOutput()`). */
   takeOutput(): number {
-    const b = this.responses.length > 0 ? this.responses.shift()! : this.scan.shift()!;
+    const b = this.responses.length > 0 ? this.responses.shift()! : this.scan.shift();
     this.lastSent = b;
     return b;
   }
@@ -168,13 +169,13 @@ export class Ps2Keyboard {
 
   keyDown(key: KeyInput): void {
     const def = typeof key === 'string' ? lookupKey(key).key : key;
-    this.scan.push(...makeCodes(def, this.scanSet));
+    this.scan.pushAll(makeCodes(def, this.scanSet));
     this.notify();
   }
 
   keyUp(key: KeyInput): void {
     const def = typeof key === 'string' ? lookupKey(key).key : key;
-    this.scan.push(...breakCodes(def, this.scanSet));
+    this.scan.pushAll(breakCodes(def, this.scanSet));
     this.notify();
   }
 
@@ -186,7 +187,7 @@ export class Ps2Keyboard {
   saveState(): DeviceState {
     return {
       responses: [...this.responses],
-      scan: [...this.scan],
+      scan: this.scan.toArray(),
       scanSet: this.scanSet,
       leds: this.leds,
       typematic: this.typematic,
@@ -198,7 +199,7 @@ export class Ps2Keyboard {
 
   loadState(s: DeviceState): void {
     this.responses = [...(s.responses as number[])];
-    this.scan = [...(s.scan as number[])];
+    this.scan.load(s.scan as number[]);
     this.scanSet = s.scanSet as 1 | 2;
     this.leds = s.leds as number;
     this.typematic = s.typematic as number;

@@ -27,6 +27,7 @@
  */
 import type { Device, DeviceContext, DeviceState } from './device.js';
 import { TimerSlot } from './timer-slot.js';
+import { ByteQueue } from './byte-queue.js';
 
 export const COM_PORTS = [
   { name: 'com1', base: 0x3f8, irq: 4 },
@@ -86,7 +87,7 @@ export class Uart16550 implements Device {
   private tx: number[] = [];
   /** Byte in the transmit shift register, or -1. */
   private tsr = -1;
-  private hostIn: number[] = [];
+  private readonly hostIn = new ByteQueue();
   private thrIntPending = false;
   private timeoutPending = false;
   private irqHigh = false;
@@ -140,10 +141,10 @@ export class Uart16550 implements Device {
     if (this.hostIn.length > 0) this.armRx();
   }
 
-  /** Queue bytes from the host side for the guest to receive. */
+  /** Queue bytes from the host side for the guest to receive (a string is taken as Latin-1). */
   receive(bytes: Uint8Array | number[] | string): void {
-    if (typeof bytes === 'string') for (const b of Buffer.from(bytes, 'latin1')) this.hostIn.push(b);
-    else for (const b of bytes) this.hostIn.push(b & 0xff);
+    if (typeof bytes === 'string') for (let i = 0; i < bytes.length; i++) this.hostIn.push(bytes.charCodeAt(i));
+    else this.hostIn.pushAll(bytes);
     if (!this.rxTimer.armed) this.armRx();
   }
 
@@ -352,7 +353,7 @@ export class Uart16550 implements Device {
     // Host input waits while the receiver is full; in loopback the line is disconnected.
     if (this.hostIn.length === 0) return;
     if (this.rx.length >= this.capacity || this.mcr & MCR_LOOP) return;
-    this.pushRx(this.hostIn.shift()!, false);
+    this.pushRx(this.hostIn.shift(), false);
     if (this.hostIn.length > 0) this.armRx();
   }
 
@@ -386,7 +387,7 @@ export class Uart16550 implements Device {
       rx: [...this.rx],
       tx: [...this.tx],
       tsr: this.tsr,
-      hostIn: [...this.hostIn],
+      hostIn: this.hostIn.toArray(),
       thrIntPending: this.thrIntPending,
       timeoutPending: this.timeoutPending,
       irqHigh: this.irqHigh,
@@ -410,7 +411,7 @@ export class Uart16550 implements Device {
     this.rx = [...(s.rx as number[])];
     this.tx = [...(s.tx as number[])];
     this.tsr = s.tsr as number;
-    this.hostIn = [...(s.hostIn as number[])];
+    this.hostIn.load(s.hostIn as number[]);
     this.thrIntPending = s.thrIntPending as boolean;
     this.timeoutPending = s.timeoutPending as boolean;
     this.irqHigh = s.irqHigh as boolean;
