@@ -289,10 +289,9 @@ export class ScreenRenderer {
             line[o + 4 + k] = attrLut[((p1 >> s) & 3) | (((p3 >> s) & 3) << 2)];
           }
         } else {
-          for (let k = 0; k < 8; k++) {
-            const s = 7 - k;
-            line[o + k] = attrLut[((p0 >> s) & 1) | (((p1 >> s) & 1) << 1) | (((p2 >> s) & 1) << 2) | (((p3 >> s) & 1) << 3)];
-          }
+          // Planar: gather the four plane bits of 8 pixels into 8 nibbles at once.
+          const nibbles = SPREAD[p0] | (SPREAD[p1] << 1) | (SPREAD[p2] << 2) | (SPREAD[p3] << 3);
+          for (let k = 0; k < 8; k++) line[o + k] = attrLut[(nibbles >>> (28 - 4 * k)) & 15];
         }
       }
       const shift = split && panSplitReset ? 0 : pan;
@@ -370,6 +369,17 @@ export class ScreenRenderer {
     }
     return f;
   }
+}
+
+/**
+ * SPREAD[b] puts bit 7-k of byte b at bit 28-4k (k = 0…7): one plane's bits of
+ * 8 pixels spread to the bottom bit of 8 nibbles, leftmost pixel highest.
+ */
+const SPREAD = new Int32Array(256);
+for (let b = 0; b < 256; b++) {
+  let v = 0;
+  for (let k = 0; k < 8; k++) if ((b >> (7 - k)) & 1) v |= 1 << (28 - 4 * k);
+  SPREAD[b] = v;
 }
 
 function expand5(v: number): number {
