@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { fuzz } from '../../../scripts/cpu-fuzz.js';
+import { Rng, randomInstruction } from '../../../engine/cpu/generator.js';
+import { disassembleBytes } from '../../../engine/cpu/disasm.js';
+
+describe('CPU fuzzing', () => {
+  it('random code in real and protected mode never escapes run() or overruns the budget', () => {
+    const r = fuzz(600, 12345);
+    expect(r.failures.map((f) => `${f.seed} ${f.model} ${f.mode}: ${f.error.split('\n')[0]}`)).toEqual([]);
+    expect(r.cases).toBe(600);
+    expect(r.retired).toBeGreaterThan(1000);
+  });
+
+  it('generated instructions decode to a defined form of the model', () => {
+    const rng = new Rng(7);
+    for (const model of ['8086', '80286', 'p6'] as const) {
+      for (let i = 0; i < 300; i++) {
+        const bytes = randomInstruction(rng, model);
+        const d = disassembleBytes(bytes, model, 0, false);
+        expect(d.text, bytes.map((b) => b.toString(16)).join(' ')).not.toBe('(bad)');
+        expect(d.length).toBeGreaterThan(0);
+      }
+    }
+  });
+});
