@@ -40,6 +40,8 @@ export interface I8042Options {
   byteGapMs?: number;
   keyboardIrq?: number;
   mouseIrq?: number;
+  /** Generate typematic repeats for a held key (default true). */
+  typematicRepeat?: boolean;
 }
 
 const ST_OBF = 0x01;
@@ -62,7 +64,7 @@ const DEFAULT_OUTPORT = 0xcf;
 
 export class I8042 implements Device {
   readonly name = 'i8042';
-  readonly keyboard = new Ps2Keyboard();
+  readonly keyboard: Ps2Keyboard;
   readonly mouse = new Ps2Mouse();
   private readonly ctx: DeviceContext;
   private readonly onReset: (() => void) | undefined;
@@ -89,6 +91,7 @@ export class I8042 implements Device {
 
   constructor(ctx: DeviceContext, opts: I8042Options = {}) {
     this.ctx = ctx;
+    this.keyboard = new Ps2Keyboard(opts.typematicRepeat === false ? undefined : ctx.clock);
     this.onReset = opts.onReset;
     this.gapTicks = ctx.clock.msToTicks(opts.byteGapMs ?? 1);
     this.kbdIrq = opts.keyboardIrq ?? 1;

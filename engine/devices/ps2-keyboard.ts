@@ -14,11 +14,20 @@
  * Host input (`keyDown`/`keyUp`) is queued behind command responses. While
  * scanning is disabled (F5, or before F4 after a BIOS disabled it) host keys
  * wait in the queue instead of being dropped, so input typed early is not
- * lost. Auto-repeat is not generated: the host sends repeated `keyDown`s if it
- * wants typematic repeats; the F3 value is stored and reported only.
+ * lost.
+ *
+ * Typematic repeat (when a clock is given): the most recently pressed key,
+ * while held, repeats its make code after the F3 delay (250–1000 ms) at the F3
+ * rate (period = (8 + A) · 2^B · 4.17 ms, A = bits 2–0, B = bits 4–3). As on
+ * the real keyboard only the last key repeats, a new make or that key's break
+ * stops it, and Pause never repeats. A repeat is skipped while earlier scan
+ * bytes are still waiting, so a guest that is not reading does not pile up an
+ * unbounded backlog.
  */
 import type { DeviceState } from './device.js';
+import type { VirtualClock } from '../clock/virtual-clock.js';
 import { ByteQueue } from './byte-queue.js';
+import { TimerSlot } from './timer-slot.js';
 import { breakCodes, lookupKey, makeCodes, type KeyDef } from '../input/keys.js';
 
 export type KeyInput = string | KeyDef;
@@ -38,10 +47,19 @@ export class Ps2Keyboard {
   /** Command waiting for its argument byte, or 0. */
   private pending = 0;
   private lastSent = 0;
+  /** Key that auto-repeats while held, or null. */
+  private repeatKey: KeyDef | null = null;
+  private readonly repeatTimer: TimerSlot | undefined;
   /** Called whenever the keyboard has new output for the controller. */
   notify: () => void = () => {};
 
+  /** Without a clock there is no typematic repeat. */
+  constructor(private readonly clock?: VirtualClock) {
+    this.repeatTimer = clock ? new TimerSlot(clock, () => this.onRepeat()) : undefined;
+  }
+
   reset(): void {
+    this.stopRepeat();
     this.responses = [];
     this.scan.clear();
     this.setDefaults();
@@ -137,6 +155,7 @@ export class Ps2Keyboard {
         this.respond(this.lastSent);
         return;
       case 0xff:
+        this.stopRepeat();
         this.responses = [];
         this.setDefaults();
         this.enabled = true;
@@ -170,13 +189,42 @@ export class Ps2Keyboard {
   keyDown(key: KeyInput): void {
     const def = typeof key === 'string' ? lookupKey(key).key : key;
     this.scan.pushAll(makeCodes(def, this.scanSet));
+    this.stopRepeat();
+    if (this.repeatTimer && this.clock && def.set1Break.length > 0) {
+      this.repeatKey = def;
+      const delayMs = 250 * (1 + ((this.typematic >> 5) & 3));
+      this.repeatTimer.arm(this.clock.ticks + this.clock.msToTicks(delayMs));
+    }
     this.notify();
   }
 
   keyUp(key: KeyInput): void {
     const def = typeof key === 'string' ? lookupKey(key).key : key;
+    if (this.repeatKey === def) this.stopRepeat();
     this.scan.pushAll(breakCodes(def, this.scanSet));
     this.notify();
+  }
+
+  private stopRepeat(): void {
+    this.repeatKey = null;
+    if (this.repeatTimer) this.repeatTimer.cancel();
+  }
+
+  /** Typematic period in ms from the F3 byte (PS/2 reference, "Set Typematic Rate/Delay"). */
+  private repeatPeriodMs(): number {
+    const a = this.typematic & 7;
+    const b = (this.typematic >> 3) & 3;
+    return (8 + a) * (1 << b) * 4.17;
+  }
+
+  private onRepeat(): void {
+    const key = this.repeatKey;
+    if (!key || !this.clock || !this.repeatTimer) return;
+    if (this.enabled && this.scan.length === 0) {
+      this.scan.pushAll(makeCodes(key, this.scanSet));
+      this.notify();
+    }
+    this.repeatTimer.arm(this.clock.ticks + this.clock.msToTicks(this.repeatPeriodMs()));
   }
 
   /** Bytes queued for the controller (diagnostics). */
@@ -194,6 +242,8 @@ export class Ps2Keyboard {
       enabled: this.enabled,
       pending: this.pending,
       lastSent: this.lastSent,
+      repeatKey: this.repeatKey ? this.repeatKey.name : null,
+      repeatTimer: this.repeatTimer ? this.repeatTimer.deadline : -1,
     };
   }
 
@@ -206,5 +256,8 @@ export class Ps2Keyboard {
     this.enabled = s.enabled as boolean;
     this.pending = s.pending as number;
     this.lastSent = s.lastSent as number;
+    const rk = s.repeatKey as string | null;
+    this.repeatKey = rk === null ? null : lookupKey(rk).key;
+    if (this.repeatTimer) this.repeatTimer.restore(s.repeatTimer as number);
   }
 }

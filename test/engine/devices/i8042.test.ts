@@ -161,6 +161,52 @@ describe('I8042 controller', () => {
     expect(readAll()).toEqual([0xfa, 0x30]);
   });
 
+  it('typematic repeat: the last held key repeats after the F3 delay at the F3 rate', () => {
+    const { m, io, kbc, read, readAll } = setup();
+    kbc.keyDown('a');
+    expect(read()).toBe(0x1e);
+    const t0 = m.clock.ticks;
+    m.runTo(t0 + 499_000);
+    expect(io.read8(0x64) & 1).toBe(0);
+    m.runTo(t0 + 500_000);
+    expect(io.read8(0x60)).toBe(0x1e);
+    m.runTo(t0 + 500_000 + 91_739);
+    expect(io.read8(0x64) & 1).toBe(0);
+    m.runTo(t0 + 500_000 + 91_740);
+    expect(io.read8(0x60)).toBe(0x1e);
+    kbc.keyDown('Left'); // a new key takes over the repeat
+    expect(readAll()).toEqual([0xe0, 0x4b]);
+    kbc.keyUp('a');
+    expect(readAll()).toEqual([0x9e]);
+    m.advance(600_000);
+    expect(readAll()).toEqual([0xe0, 0x4b]);
+    kbc.keyUp('Left');
+    m.advance(2_000_000);
+    expect(readAll()).toEqual([0xe0, 0xcb]);
+    // F3 00: 250 ms delay, 30 characters per second
+    io.write8(0x60, 0xf3);
+    io.write8(0x60, 0x00);
+    expect(readAll()).toEqual([0xfa, 0xfa]);
+    kbc.keyDown('Space');
+    expect(read()).toBe(0x39);
+    const t1 = m.clock.ticks;
+    let repeats = 0;
+    while (m.clock.ticks < t1 + 1_000_000) {
+      m.advance(1000);
+      if (io.read8(0x64) & 1 && io.read8(0x60) === 0x39) repeats++;
+    }
+    expect(repeats).toBe(Math.floor((1000 - 250) / 33.36) + 1);
+  });
+
+  it('no typematic repeat when disabled by option', () => {
+    const m = makeMachine(TPS, undefined, { sharedMemory: true });
+    const kbc = new I8042(m.ctx, { typematicRepeat: false });
+    kbc.keyDown('a');
+    expect(m.io.read8(0x60)).toBe(0x1e);
+    m.advance(5_000_000);
+    expect(m.io.read8(0x64) & 1).toBe(0);
+  });
+
   it('typeString emits shifted set-1 codes', () => {
     const { kbc, readAll } = setup();
     kbc.typeString('Hi');
