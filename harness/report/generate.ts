@@ -81,10 +81,23 @@ function readText(file: string, max = 64 * 1024): string {
   return buf.length > max ? `${s}\n… (${buf.length - max} more bytes in the file)` : s;
 }
 
+const hex = (v: unknown, w: number): string => (typeof v === 'number' ? v.toString(16).padStart(w, '0') : '?');
+
+/** One line per instruction: CS:EIP, bytes, disassembly, registers (as the engine's TraceEntry); other shapes as JSON. */
 function formatTrace(file: string): string {
   try {
     const entries = JSON.parse(readFileSync(file, 'utf8')) as unknown[];
-    return entries.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n');
+    return entries
+      .map((e) => {
+        const t = e as { cs?: number; eip?: number; bytes?: number[]; text?: string; regs?: Record<string, number> };
+        if (typeof e !== 'object' || e === null || t.eip === undefined || t.text === undefined) return JSON.stringify(e);
+        const bytes = (t.bytes ?? []).map((b) => hex(b, 2)).join(' ');
+        const regs = Object.entries(t.regs ?? {})
+          .map(([k, v]) => `${k}=${hex(v, 8)}`)
+          .join(' ');
+        return `${hex(t.cs, 4)}:${hex(t.eip, 8)}  ${bytes.padEnd(20)} ${t.text.padEnd(28)} ${regs}`;
+      })
+      .join('\n');
   } catch {
     return readText(file);
   }

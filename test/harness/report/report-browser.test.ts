@@ -139,14 +139,14 @@ describe('HTML report in Chromium', () => {
       seen.add(url);
       const { page, errors } = await open(url);
       expect(errors, url).toEqual([]);
-      const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+      const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => (a as unknown as { href: string }).href));
       for (const h of hrefs) {
         if (!h.startsWith('file:')) continue;
         const file = fileURLToPath(h.split('#')[0]!);
         expect(existsSync(file), `${url} links to missing ${file}`).toBe(true);
         if (file.endsWith('.html')) queue.push(pathToFileURL(file).href);
       }
-      const broken = await page.$$eval('img', (imgs) => imgs.filter((i) => !(i as HTMLImageElement).complete || (i as HTMLImageElement).naturalWidth === 0).map((i) => (i as HTMLImageElement).src));
+      const broken = await page.$$eval('img', (imgs) => (imgs as unknown as { complete: boolean; naturalWidth: number; src: string }[]).filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src));
       expect(broken, url).toEqual([]);
       await page.close();
     }
@@ -160,9 +160,9 @@ describe('HTML report in Chromium', () => {
     expect(await page.locator('body').innerText()).toContain('1 differing pixels in red');
     await page.getByRole('button', { name: 'Slider' }).click();
     const top = page.locator('.slider .top');
-    expect(await top.evaluate((e) => (e as HTMLElement).style.clipPath)).toBe('inset(0px 50% 0px 0px)');
+    expect(await top.evaluate((e) => (e as unknown as { style: { clipPath: string } }).style.clipPath)).toBe('inset(0px 50% 0px 0px)');
     await page.locator('.slider input').fill('20');
-    expect(await top.evaluate((e) => (e as HTMLElement).style.clipPath)).toBe('inset(0px 80% 0px 0px)');
+    expect(await top.evaluate((e) => (e as unknown as { style: { clipPath: string } }).style.clipPath)).toBe('inset(0px 80% 0px 0px)');
     await page.getByRole('button', { name: 'Side by side' }).click();
     expect(await page.locator('.pane.active figure').count()).toBe(3);
     expect(errors).toEqual([]);
