@@ -496,6 +496,8 @@ export class Cpu implements DecodeHost {
     if (!this.protectedMode || this.v86) {
       this.seg[s] = sel;
       this.segBase[s] = sel << 4;
+      // A real-mode load makes the segment usable again (limit and rights are kept: "unreal" mode).
+      this.segAttr[s] |= ATTR_PRESENT;
       if (this.v86) {
         this.segLimit[s] = 0xffff;
         this.segAttr[s] = ATTR_PRESENT | (s === CS ? 0x1b : 0x13) | 0x60;
@@ -511,6 +513,7 @@ export class Cpu implements DecodeHost {
   setCsReal(sel: number): void {
     this.seg[CS] = sel;
     this.segBase[CS] = sel << 4;
+    this.segAttr[CS] |= ATTR_PRESENT;
   }
 
   // ---- interrupts ---------------------------------------------------------
@@ -626,7 +629,12 @@ export class Cpu implements DecodeHost {
       }
       this.eip = (start + d.len) & (this.codeBig ? 0xffffffff : 0xffff);
       if (this.traceBuf !== undefined) this.recordTrace(start);
+      // SDM Vol. 2 LOCK: on the 386 and later, LOCK with anything but a locked read-modify-write form is #UD.
+      if (d.lock && this.rank >= 3 && (d.spec.lockable !== true || d.kind[0] !== K.Mem)) this.fault(EX_UD, -1);
+      const trap = (this.flags & TF) !== 0;
       this.sem[d.specIndex](this, d);
+      // Single-step: a debug trap after the instruction (SDM Vol. 3 §17.3.1.4); INT n clears TF itself.
+      if (trap && !d.spec.softInt) this.deliverFault(EX_DB, -1, this.eip);
     } catch (e) {
       if (e !== FAULT) throw e;
       this.r[4] = this.startEsp;

@@ -27,7 +27,6 @@ export class Mmu {
   /** Scratch descriptor words (read by readDescriptor). */
   private dLo = 0;
   private dHi = 0;
-  private tscOffset = 0n;
 
   constructor(private readonly c: Cpu) {}
 
@@ -207,7 +206,8 @@ export class Mmu {
   readMsr(n: number): bigint {
     const c = this.c;
     if (!this.msrKnown(n)) c.fault(EX_GP, 0);
-    if (n === 0x10) return (BigInt(c.clock.ticks) + this.tscOffset) & 0xffffffffffffffffn;
+    // TSC = retired instructions + the offset set by WRMSR (kept in the MSR map under 0x10).
+    if (n === 0x10) return (BigInt(c.clock.ticks) + (c.msr.get(0x10) ?? 0n)) & 0xffffffffffffffffn;
     const v = c.msr.get(n);
     if (v !== undefined) return v;
     switch (n) {
@@ -224,7 +224,7 @@ export class Mmu {
     const c = this.c;
     if (!this.msrKnown(n) || n === 0xfe) c.fault(EX_GP, 0);
     if (n === 0x10) {
-      this.tscOffset = v - BigInt(c.clock.ticks);
+      c.msr.set(0x10, v - BigInt(c.clock.ticks));
       return;
     }
     c.msr.set(n, v);

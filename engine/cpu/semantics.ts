@@ -1082,7 +1082,7 @@ const hlt: SemFn = (c) => {
 const esc: SemFn = (c, d) => {
   // No FPU: with CR0.EM set the ESC opcodes raise #NM (SDM Vol. 3 §2.5); otherwise
   // the CPU only performs the operand's address calculation and access check.
-  if (c.rank >= 2 && (c.cr0 & 4) !== 0) c.fault(7, -1);
+  if (c.rank >= 2 && (c.cr0 & 0xc) !== 0) c.fault(7, -1);
   if (d.kind[0] === K.Mem && c.rank >= 2) c.lin(d.eaSeg, d.ea, 2);
 };
 
@@ -1240,7 +1240,7 @@ const cmpxchg8b: SemFn = (c, d) => {
 const cpuid: SemFn = (c) => c.mmu.cpuid();
 const rdtsc: SemFn = (c) => {
   if ((c.cr4 & 4) !== 0 && c.cpl !== 0 && c.protectedMode) c.fault(EX_GP, 0);
-  const t = BigInt(c.clock.ticks) + (c.msr.get(0x10) ?? 0n);
+  const t = c.mmu.readMsr(0x10);
   c.r[0] = Number(t & 0xffffffffn);
   c.r[2] = Number((t >> 32n) & 0xffffffffn);
 };
@@ -1263,7 +1263,10 @@ const sys = (name: string): SemFn => (c, d) => c.mmu.system(name, d);
 
 export const SEMANTICS: { [mn: string]: SemFn } = {
   nop: () => {},
-  wait: () => {},
+  // WAIT with CR0.MP and CR0.TS set raises #NM (SDM Vol. 3 §2.5); otherwise no FPU to wait for.
+  wait: (c) => {
+    if (c.rank >= 2 && (c.cr0 & 0xa) === 0xa) c.fault(7, -1);
+  },
   add: alu(0),
   or: alu(1),
   adc: alu(2),

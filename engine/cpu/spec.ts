@@ -93,7 +93,13 @@ export interface InsnSpec {
   readonly modrm: boolean;
   /** Prefix byte (decoder consumes it, no semantics). */
   readonly prefix?: boolean;
+  /** LOCK is allowed (with a memory destination), SDM Vol. 2 LOCK. */
+  readonly lockable: boolean;
+  /** Software interrupt (INT n / INT3 / INTO): IOPL-sensitive in V86, no single-step trap. */
+  readonly softInt: boolean;
 }
+
+const LOCKABLE = new Set(['add', 'adc', 'and', 'btc', 'btr', 'bts', 'cmpxchg', 'cmpxchg8b', 'dec', 'inc', 'neg', 'not', 'or', 'sbb', 'sub', 'xor', 'xadd', 'xchg']);
 
 interface RowOpts {
   ext?: number;
@@ -132,6 +138,8 @@ function row(op: number, mn: string, args: string, o: RowOpts = {}): void {
     until: o.until,
     modrm: o.modrm ?? (o.ext !== undefined || needsModrm(a)),
     prefix: o.prefix,
+    lockable: LOCKABLE.has(mn) && a.length > 0 && (a[0][0] === 'E' || a[0][0] === 'M'),
+    softInt: mn === 'int' || mn === 'int3' || mn === 'into',
   });
 }
 
@@ -383,6 +391,8 @@ for (let c = 0; c < 16; c++) {
   row(X + 0x80 + c, 'j' + CC[c], 'Jv', { since: '80386', r: CC_READ[c], bb: true });
   row(X + 0x90 + c, 'set' + CC[c], 'Eb', { since: '80386', r: CC_READ[c] });
 }
+// P6 hint NOPs (0F 18–0F 1F with ModRM), e.g. the multi-byte NOP 0F 1F /0.
+for (let o = 0x18; o <= 0x1f; o++) row(X + o, 'nop', 'Ev', { since: 'p6' });
 row(X + 0xa0, 'push', 'FS', { since: '80386' });
 row(X + 0xa1, 'pop', 'FS', { since: '80386' });
 row(X + 0xa2, 'cpuid', '', { since: 'i486' });

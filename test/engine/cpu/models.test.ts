@@ -28,7 +28,7 @@ describe('CPU model differences (real mode)', () => {
   });
 
   it('FLAGS bits 12-15: 1 on 8086, 0 on 286 real mode, IOPL settable on 386', () => {
-    const body = 'push word 0xffff\npopf\npushf\npop ax';
+    const body = 'push word 0xfeff\npopf\npushf\npop ax'; // all but TF
     expect(run16('80186', body).cpu.getReg16(0) & 0xf000).toBe(0xf000);
     expect(run16('80286', body).cpu.getReg16(0) & 0xf000).toBe(0);
     expect(run16('80386', body).cpu.getReg16(0) & 0xf000).toBe(0x7000);
@@ -112,6 +112,31 @@ describe('CPU model differences (real mode)', () => {
     const m = run16('80386', 'mov cx, 100\nmov di, 0x2000\nrep stosb\nnop');
     // mov, mov, rep stosb, nop, hlt
     expect(m.clock.ticks).toBe(5);
+  });
+
+  it('trap flag: one debug trap (INT 1) after each instruction, with the next IP pushed', () => {
+    const m = run16('80386', `
+      mov word [4], handler
+      mov word [6], 0
+      mov si, 0
+      pushf
+      pop ax
+      or ax, 0x100
+      push ax
+      popf          ; TF takes effect after the next instruction
+      nop
+      nop
+      pushf
+      pop ax
+      and ax, 0xfeff
+      push ax
+      popf
+      hlt
+    handler:
+      inc si
+      iret`);
+    // Traps after: nop, nop, pushf, pop, and, push, popf (TF still set while popf executes).
+    expect(m.cpu.getReg16(6)).toBe(7);
   });
 
   it('8086 REP prefix negates the IDIV quotient (documented hardware quirk)', () => {
