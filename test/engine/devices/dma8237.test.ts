@@ -114,9 +114,9 @@ describe('8237 DMA', () => {
   });
 
   it('address and count registers read back whatever was written (property)', () => {
+    const { io } = setup();
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff }), (ch, addr, count) => {
-        const { io } = setup();
         const ctl = ch >>> 2;
         const reg = (r: number): number => (ctl === 0 ? r : 0xc0 + r * 2);
         const a = reg((ch & 3) * 2);
