@@ -55,8 +55,8 @@ export class IsoImage implements BlockDevice {
     this.read(lba * 4, count * 4, buf, offset);
   }
 
-  write(): void {
-    throw new Error(`${this.path}: ISO images are read-only`);
+  write(lba: number, count: number, _buf?: Uint8Array, _offset?: number): void {
+    throw new Error(`${this.path}: ISO images are read-only (write of ${count} sectors at ${lba})`);
   }
 
   flush(): void {}
