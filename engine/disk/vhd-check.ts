@@ -15,10 +15,12 @@ import { EngineInputError } from '../errors.js';
 import { SECTOR_SIZE } from './block-device.js';
 import { fileSize, openImageFile, preadFull } from './file-io.js';
 import { CD_SECTOR_SIZE, looksLikeIso } from './iso-image.js';
-import { openImage, type ImageFormat } from './open-image.js';
+import { uuidString, type ImageFormat } from './open-image.js';
+import { resolveParentPath } from './vhd-differencing.js';
+import type { VhdDynamicHeader } from './vhd-dynamic-header.js';
 import { parseVhdFooter, VHD_FOOTER_SIZE, VhdDiskType, vhdVirtualSize } from './vhd-footer.js';
 import { BAT_UNUSED, hasVhdCookieAtEnd, loadDynamicLayout, readVhdFooter } from './vhd-layout.js';
-import { collectingReporter, type VhdProblem } from './vhd-report.js';
+import { collectingReporter, type Reporter, type VhdProblem } from './vhd-report.js';
 
 export interface CheckResult {
   file: string;
@@ -33,7 +35,12 @@ function hex(n: number): string {
 }
 
 export function checkImage(path: string): CheckResult {
+  return checkInner(path, []);
+}
+
+function checkInner(path: string, visitedBefore: string[]): CheckResult {
   const problems: VhdProblem[] = [];
+  const visited = [...visitedBefore, fs.realpathSync(path)];
   const report = collectingReporter(path, problems);
   const fd = openImageFile(path, true);
   let format: ImageFormat = 'raw';
@@ -44,7 +51,7 @@ export function checkImage(path: string): CheckResult {
     const copyCookie = String.fromCharCode(...head) === 'conectix';
     if (hasVhdCookieAtEnd(fd, size) || copyCookie) {
       format = 'vhd';
-      checkVhd(fd, path, size, report, problems);
+      checkVhd(fd, path, size, report, problems, visited);
     } else if (looksLikeIso(fd)) {
       format = 'iso';
       if (size % CD_SECTOR_SIZE !== 0) report(size - (size % CD_SECTOR_SIZE), 'ISO image', `size ${size} is not a multiple of 2048 bytes`);
@@ -57,7 +64,41 @@ export function checkImage(path: string): CheckResult {
   return { file: path, format, problems, ok: !problems.some((p) => p.severity === 'error') };
 }
 
-function checkVhd(fd: number, path: string, size: number, report: ReturnType<typeof collectingReporter>, problems: VhdProblem[]): void {
+/**
+ * The parent of a differencing disk: found through its locators, not part
+ * of a cycle, structurally valid (its own problems are listed against its
+ * file), and carrying the unique id the child's header names.
+ */
+function checkParent(path: string, header: VhdDynamicHeader, headerOffset: number, report: Reporter, problems: VhdProblem[], visited: string[]): void {
+  let parentPath: string;
+  try {
+    parentPath = resolveParentPath(path, header, headerOffset);
+  } catch (e) {
+    if (!(e instanceof EngineInputError)) throw e;
+    report(headerOffset + 64, 'parent locator', e.message.replace(`${path}: `, '').replace(/ at offset 0x[0-9a-f]+$/, ''));
+    return;
+  }
+  const real = fs.realpathSync(parentPath);
+  if (visited.includes(real)) {
+    report(headerOffset + 64, 'parent chain', `differencing chain is cyclic: ${[...visited, real].join(' -> ')}`);
+    return;
+  }
+  const sub = checkInner(parentPath, visited);
+  problems.push(...sub.problems);
+  const fd = openImageFile(parentPath, true);
+  try {
+    const loc = readVhdFooter(fd, parentPath, fileSize(fd), () => {});
+    if (!loc) {
+      report(headerOffset + 40, 'parent chain', `parent ${parentPath} has no readable VHD footer`);
+    } else if (!loc.footer.uniqueId.every((b, i) => b === header.parentUniqueId[i])) {
+      report(headerOffset + 40, 'dynamic header', `parent unique id ${uuidString(header.parentUniqueId)} does not match ${parentPath} (${uuidString(loc.footer.uniqueId)})`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function checkVhd(fd: number, path: string, size: number, report: Reporter, problems: VhdProblem[], visited: string[]): void {
   if (!hasVhdCookieAtEnd(fd, size)) {
     report(Math.max(0, size - VHD_FOOTER_SIZE), 'footer', 'missing at end of file (a footer copy is at offset 0: the image is truncated)');
     return;
@@ -121,15 +162,5 @@ function checkVhd(fd: number, path: string, size: number, report: ReturnType<typ
       }
     }
   }
-  if (footer.diskType === VhdDiskType.Differencing) {
-    try {
-      openImage(path, { readOnly: true, format: 'vhd' }).close();
-    } catch (e) {
-      if (!(e instanceof EngineInputError)) throw e;
-      // Problems inside the parent are reported against the parent's file.
-      const file = e.file ?? path;
-      const message = e.message.replace(`${file}: `, '').replace(/ at offset 0x[0-9a-f]+$/, '');
-      problems.push({ file, offset: e.offset ?? layout.headerOffset, structure: 'parent chain', message, severity: 'error' });
-    }
-  }
+  if (footer.diskType === VhdDiskType.Differencing) checkParent(path, layout.header, layout.headerOffset, report, problems, visited);
 }

@@ -216,12 +216,14 @@ describe('bad input', () => {
       const { parent, child } = chain();
       fs.renameSync(parent, parent + '.gone');
       expectRejected(child, /parent of differencing disk not found .*tried W2ru .*W2ku .*parent unicode name/, { offset: 512 + 64 });
+      expect(checkImage(child).problems).toMatchObject([{ file: child, offset: 512 + 64, structure: 'parent locator' }]);
     });
 
     it('parent unique id mismatch', () => {
       const { parent, child } = chain();
       patchFooter(parent, (f) => (f[70] = f[70]! ^ 0xff));
       expectRejected(child, /unique id .* does not match the parent unique id .* in the dynamic header/, { offset: 512 + 40 });
+      expect(checkImage(child).problems).toMatchObject([{ file: child, offset: 512 + 40, structure: 'dynamic header', severity: 'error' }]);
     });
 
     it('cyclic chain', () => {
@@ -235,6 +237,8 @@ describe('bad input', () => {
       fs.rmSync(parent);
       createDifferencingVhd(parent, { path: child, sectorCount: (8 * MiB) / 512, uniqueId: new Uint8Array(cf.subarray(68, 84)), timeStamp: 0 }, { uniqueId: pid });
       expectRejected(child, /differencing chain is cyclic/);
+      const r = checkImage(child);
+      expect(r.problems.some((x) => x.structure === 'parent chain' && /cyclic/.test(x.message))).toBe(true);
     });
 
     it('parent with a bad footer checksum is reported against the parent file', () => {
@@ -242,7 +246,7 @@ describe('bad input', () => {
       patchFooter(parent, (f) => (f[200] = 9), false);
       expectRejected(child, /footer: checksum mismatch/, { file: parent });
       const r = checkImage(child);
-      expect(r.problems.some((x) => x.file === parent && x.structure === 'parent chain')).toBe(true);
+      expect(r.problems.some((x) => x.file === parent && x.structure === 'footer' && x.offset === fs.statSync(parent).size - 512 + 64)).toBe(true);
     });
   });
 
