@@ -82,6 +82,8 @@ export interface RunResult {
 const MB = 1024 * 1024;
 const LFB_BASE = 0xe0000000;
 const VRAM_BYTES = 16 * MB;
+/** Virtual time devices get to finish their work after the CPU halts for good. */
+const DRAIN_MS = 100;
 const DISK_SLOTS: DiskSlot[] = ['fda', 'fdb', 'hda', 'hdb', 'cdrom'];
 
 export type MouseButton = 'left' | 'right' | 'middle';
@@ -368,6 +370,8 @@ export class Machine {
     const start = this.retired;
     let nextPoll = start + poll;
     const finish = (reason: StopReason, exitCode?: number): RunResult => {
+      // The condition gets a last look when the machine stops for another reason.
+      if (reason !== 'until' && opts.until?.(this)) reason = 'until';
       const r: RunResult = { reason, instructions: this.retired - start };
       if (exitCode !== undefined) r.exitCode = exitCode;
       return r;
@@ -389,7 +393,10 @@ export class Machine {
         // Nothing runs until the next timer: jump virtual time there. With IF
         // clear (CLI; HLT) or no timer pending, nothing can ever wake the CPU.
         const deadline = clock.nextDeadline();
-        if (!interruptsOn || deadline === Infinity) return finish('halted');
+        if (!interruptsOn || deadline === Infinity) {
+          this.drainDevices(tickLimit);
+          return finish('halted');
+        }
         if (deadline > tickLimit) {
           clock.ticks = tickLimit;
           return finish('budget');
@@ -405,6 +412,20 @@ export class Machine {
         while (nextPoll <= this.retired) nextPoll += poll;
         if (opts.until?.(this)) return finish('until');
       }
+    }
+  }
+
+  /**
+   * The CPU has stopped for good (CLI; HLT), but devices keep working as on a
+   * real PC: let their timers run for a fixed stretch of virtual time so a
+   * UART or printer finishes what the guest handed it. Fixed, so deterministic.
+   */
+  private drainDevices(tickLimit: number): void {
+    const clock = this.clock;
+    const end = Math.min(tickLimit, clock.ticks + clock.msToTicks(DRAIN_MS));
+    for (let deadline = clock.nextDeadline(); deadline <= end; deadline = clock.nextDeadline()) {
+      clock.ticks = deadline;
+      clock.fireDue();
     }
   }
 

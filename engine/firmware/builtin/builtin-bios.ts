@@ -329,6 +329,16 @@ export class BuiltinBios implements Device, DiskServiceHost {
     io.write8(0x60, 0x65);
     for (let i = 0; i < 16 && (io.read8(0x64) & 0x01) !== 0; i++) io.read8(0x60);
 
+    // Serial ports: 9600 baud 8N1 (divisor 12), FIFOs on, so a guest that writes without
+    // programming the UART gets readable output at a realistic rate.
+    for (const base of [0x3f8, 0x2f8, 0x3e8, 0x2e8]) {
+      io.write8(base + 3, 0x80);
+      io.write8(base, 12);
+      io.write8(base + 1, 0);
+      io.write8(base + 3, 0x03);
+      io.write8(base + 2, 0x07);
+      io.write8(base + 4, 0x03);
+    }
     this.video.setMode(0x03);
     this.video.writeString('compat-lab BIOS\r\n');
     this.video.writeString(`${Math.floor(this.o.ramBytes / 1024)} KiB RAM\r\n\r\n`);
