@@ -160,6 +160,32 @@ describe('lab run (in-process, fake machine)', () => {
   });
 });
 
+describe('scripted cases (TypeScript API)', () => {
+  it('run a module whose default export drives the Session; failures inside it FAIL the case', async () => {
+    const root = workspace();
+    const dir = path.join(root, 'suites', 'scripted');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'hello.img'), Buffer.alloc(512));
+    writeFileSync(
+      path.join(dir, 'ok.mjs'),
+      `export default async function (s) {
+        await s.boot();
+        for (const t of ['Hel', 'Hello']) s.waitText({ contains: t });
+        s.type('abc');
+        s.expectText({ regex: '^abc$' }, { row: 24 });
+      }\n`,
+    );
+    writeFileSync(path.join(dir, 'bad.mjs'), `export default async function (s) { await s.boot(); s.expectText({ contains: 'nope' }); }\n`);
+    writeFileSync(path.join(dir, 'suite.yaml'), `machine: { fda: { image: hello.img } }\ncases:\n  - name: ok\n    script: ok.mjs\n  - name: bad\n    script: bad.mjs\n`);
+    const { results } = await runSuites(settings(root, { paths: [dir] }), inProcess, quiet);
+    const c = byId(results.cases);
+    expect(c.ok!.outcome).toBe('PASS');
+    expect(c.ok!.steps.map((s) => s.kind)).toEqual(['boot', 'wait_text', 'wait_text', 'type', 'expect_text']);
+    expect(c.bad!.outcome).toBe('FAIL');
+    expect(c.bad!.message).toMatch(/expected "nope" on screen/);
+  });
+});
+
 describe('shards', () => {
   it('partition any set of cases: disjoint, complete, deterministic', () => {
     fc.assert(
