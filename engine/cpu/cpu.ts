@@ -90,6 +90,8 @@ export class Cpu implements DecodeHost {
   /** Interrupts are inhibited for one instruction after MOV SS / POP SS / STI. */
   shadow = false;
 
+  /** Mirror of mmu.enabled (CR0.PG && CR0.PE), read on every memory access. */
+  pagingOn = false;
   readonly tables: ModelTables;
   readonly d = new Decoded();
   readonly mmu: Mmu;
@@ -305,7 +307,7 @@ export class Cpu implements DecodeHost {
 
   read8(s: number, off: number): number {
     const a = this.lin(s, off, 1);
-    return this.mmu.enabled ? this.memory.read8(this.mmu.translate(a, false)) : this.memory.read8(a);
+    return this.pagingOn ? this.memory.read8(this.mmu.translate(a, false)) : this.memory.read8(a);
   }
 
   read16(s: number, off: number): number {
@@ -315,14 +317,14 @@ export class Cpu implements DecodeHost {
       return this.memory.read8(b + (off & 0xffff)) | (this.memory.read8(b + ((off + 1) & 0xffff)) << 8);
     }
     const a = this.lin(s, off, 2);
-    if (!this.mmu.enabled) return this.memory.read16(a);
+    if (!this.pagingOn) return this.memory.read16(a);
     if ((a & 0xfff) === 0xfff) return this.linRead8(a) | (this.linRead8(a + 1) << 8);
     return this.memory.read16(this.mmu.translate(a, false));
   }
 
   read32(s: number, off: number): number {
     const a = this.lin(s, off, 4);
-    if (!this.mmu.enabled) return this.memory.read32(a);
+    if (!this.pagingOn) return this.memory.read32(a);
     if ((a & 0xfff) > 0xffc) return (this.linRead16(a) | (this.linRead16(a + 2) << 16)) >>> 0;
     return this.memory.read32(this.mmu.translate(a, false));
   }
@@ -333,7 +335,7 @@ export class Cpu implements DecodeHost {
 
   write8(s: number, off: number, v: number): void {
     const a = this.lin(s, off, 1);
-    if (this.mmu.enabled) this.memory.write8(this.mmu.translate(a, true), v & 0xff);
+    if (this.pagingOn) this.memory.write8(this.mmu.translate(a, true), v & 0xff);
     else this.memory.write8(a, v & 0xff);
   }
 
@@ -345,7 +347,7 @@ export class Cpu implements DecodeHost {
       return;
     }
     const a = this.lin(s, off, 2);
-    if (!this.mmu.enabled) this.memory.write16(a, v);
+    if (!this.pagingOn) this.memory.write16(a, v);
     else if ((a & 0xfff) === 0xfff) {
       // Check both pages before writing either (SDM: no partial write on #PF).
       const p0 = this.mmu.translate(a, true);
@@ -357,7 +359,7 @@ export class Cpu implements DecodeHost {
 
   write32(s: number, off: number, v: number): void {
     const a = this.lin(s, off, 4);
-    if (!this.mmu.enabled) this.memory.write32(a, v);
+    if (!this.pagingOn) this.memory.write32(a, v);
     else if ((a & 0xfff) > 0xffc) {
       this.mmu.translate(a, true);
       this.mmu.translate(a + 3, true);
@@ -375,7 +377,7 @@ export class Cpu implements DecodeHost {
   /** Linear-address accesses (descriptor tables, TSS, IDT): paging applies, segmentation does not. */
   linRead8(a: number): number {
     a >>>= 0;
-    return this.memory.read8(this.mmu.enabled ? this.mmu.translate(a, false, true) : a);
+    return this.memory.read8(this.pagingOn ? this.mmu.translate(a, false, true) : a);
   }
   linRead16(a: number): number {
     return this.linRead8(a) | (this.linRead8(a + 1) << 8);
@@ -385,7 +387,7 @@ export class Cpu implements DecodeHost {
   }
   linWrite8(a: number, v: number): void {
     a >>>= 0;
-    this.memory.write8(this.mmu.enabled ? this.mmu.translate(a, true, true) : a, v & 0xff);
+    this.memory.write8(this.pagingOn ? this.mmu.translate(a, true, true) : a, v & 0xff);
   }
   linWrite16(a: number, v: number): void {
     this.linWrite8(a, v);
@@ -398,10 +400,17 @@ export class Cpu implements DecodeHost {
 
   /** DecodeHost: code byte at CS:off. */
   fetchCode(off: number): number {
-    if (this.rank <= 1) return this.memory.read8(this.segBase[CS] + (off & 0xffff));
-    if (off > this.segLimit[CS]) this.fault(EX_GP, this.protectedMode ? 0 : -1);
-    const a = (this.segBase[CS] + off) >>> 0;
-    return this.memory.read8(this.mmu.enabled ? this.mmu.translate(a, false) : a);
+    const m = this.memory;
+    let a: number;
+    if (this.rank <= 1) a = this.segBase[CS] + (off & 0xffff);
+    else {
+      if (off > this.segLimit[CS]) this.fault(EX_GP, this.protectedMode ? 0 : -1);
+      a = (this.segBase[CS] + off) >>> 0;
+      if (this.pagingOn) a = this.mmu.translate(a, false);
+    }
+    // Inline RAM fast path of PhysicalMemory.read8 (code fetch is the hottest access).
+    a = (a & m.addressMask) >>> 0;
+    return m.pageKind[a >>> 12] === 0 ? m.ram[a] : m.read8(a);
   }
 
   // ---- operands -----------------------------------------------------------

@@ -34,6 +34,7 @@ export class Mmu {
     for (const p of this.tlbUsed) this.tlb[p] = 0;
     this.tlbUsed.length = 0;
     this.enabled = ((this.c.cr0 & 0x80000001) >>> 0) === 0x80000001;
+    this.c.pagingOn = this.enabled;
   }
 
   // ---- paging (SDM Vol. 3 §4.3, 32-bit paging) ----------------------------

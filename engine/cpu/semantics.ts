@@ -316,19 +316,24 @@ const mul: SemFn = (c, d) => {
   if (c.rank === 0 && !hiNonZero) c.flags &= ~ZF;
 };
 
-function imulCore(c: Cpu, a: number, b: number, size: number): [number, boolean] {
-  if (size === 4) {
-    const p = BigInt.asIntN(64, BigInt(a | 0) * BigInt(b | 0));
-    const lo = Number(BigInt.asUintN(32, p));
-    return [lo, p !== BigInt(lo | 0)];
+/** Signed 32×32 → 64 product into MUL[0] (low), MUL[1] (high); returns true on overflow of the low half. */
+function imul32(a: number, b: number): boolean {
+  const sa = a | 0;
+  const sb = b | 0;
+  const neg = sa < 0 !== sb < 0;
+  mulu32(Math.abs(sa) >>> 0, Math.abs(sb) >>> 0, MUL);
+  if (neg) {
+    const lo = (~MUL[0] + 1) >>> 0;
+    MUL[1] = (~MUL[1] + (lo === 0 ? 1 : 0)) >>> 0;
+    MUL[0] = lo;
   }
-  const bits = size * 8;
-  const sa = (a << (32 - bits)) >> (32 - bits);
-  const sb = (b << (32 - bits)) >> (32 - bits);
-  const p = sa * sb;
-  const lo = p & MASK[size];
-  const slo = (lo << (32 - bits)) >> (32 - bits);
-  return [p, slo !== p];
+  return MUL[1] !== ((MUL[0] | 0) < 0 ? 0xffffffff : 0);
+}
+
+/** Signed product for 8/16-bit operands (exact in a double). */
+function imulSmall(a: number, b: number, size: number): number {
+  const sh = 32 - size * 8;
+  return ((a << sh) >> sh) * ((b << sh) >> sh);
 }
 
 const imul: SemFn = (c, d) => {
@@ -338,14 +343,12 @@ const imul: SemFn = (c, d) => {
     let ov: boolean;
     let lo: number;
     if (size === 4) {
-      const p = BigInt(c.r[0] | 0) * BigInt(b | 0);
-      const lo32 = Number(BigInt.asUintN(32, p));
-      c.r[0] = lo32;
-      c.r[2] = Number(BigInt.asUintN(32, p >> 32n));
-      ov = p !== BigInt(lo32 | 0);
-      lo = lo32;
+      ov = imul32(c.r[0], b);
+      c.r[0] = MUL[0];
+      c.r[2] = MUL[1];
+      lo = MUL[0];
     } else {
-      let [p] = imulCore(c, c.r[0] & MASK[size], b, size);
+      let p = imulSmall(c.r[0] & MASK[size], b, size);
       // 8086 quirk: a REP prefix negates the product (SingleStepTests 8086 notes).
       if (c.rank === 0 && d.rep !== 0) p = -p;
       if (size === 1) {
@@ -365,8 +368,17 @@ const imul: SemFn = (c, d) => {
   }
   const a = c.rd(d, 1);
   const b = d.nargs === 3 ? c.rd(d, 2) : c.rd(d, 0);
-  const [p, ov] = imulCore(c, a, b, size);
-  const r = (p & MASK[size]) >>> 0;
+  let r: number;
+  let ov: boolean;
+  if (size === 4) {
+    ov = imul32(a, b);
+    r = MUL[0];
+  } else {
+    const p = imulSmall(a, b, size);
+    r = (p & MASK[size]) >>> 0;
+    const sh = 32 - size * 8;
+    ov = ((r << sh) >> sh) !== p;
+  }
   c.wr(d, 0, r);
   setArith(c, (ov ? CF | OF : 0) | szp(r, size));
 };
