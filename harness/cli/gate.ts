@@ -7,7 +7,7 @@ import { DEFAULT_DB, ResultsStore, storedAsCaseResults } from '../results/store-
 import { UsageError } from './errors.js';
 import { collect, intOption, numberOption } from './options.js';
 
-function sideFromArgs(args: string[], db: string, what: string): Side {
+export function sideFromArgs(args: string[], db: string, what: string): Side {
   if (args.length === 0) throw new UsageError(`gate: expected --${what} RESULTS${what === 'baseline' ? '|COMMIT' : ''}`);
   const runs: CaseResult[][] = [];
   const labels: string[] = [];

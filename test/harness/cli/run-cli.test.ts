@@ -96,9 +96,16 @@ describe('lab run on the real engine', () => {
     expect(repro.stdout).toContain('reproduced');
     expect(repro.exitCode).toBe(1);
 
-    const gate = await lab('gate', '--baseline', 'all', '--candidate', 'bad');
+    const summary = path.join(work, 'summary.md');
+    const gate = await execa('node', [LAB, 'gate', '--baseline', 'all', '--candidate', 'bad'], {
+      cwd: work,
+      reject: false,
+      env: { CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    });
     expect(gate.stdout).toMatch(/New failures: \n {2}smoke\/text-mode \[text\.asm\] PASS → FAIL/);
     expect(gate.stdout).toContain('RESULT: regression');
+    expect(gate.stdout).toMatch(/^::error file=suites\/smoke\/suite\.yaml,line=\d+,title=New failure%3A smoke\/text-mode::PASS → FAIL/m);
+    expect(readFileSync(summary, 'utf8')).toContain('## Compatibility gate: ❌ regression');
     expect(gate.exitCode).toBe(1);
   });
 

@@ -69,3 +69,35 @@ describe('gate', () => {
     expect(judge([100, 102, 98], [130, 131, 129]).perf[0]!.verdict).toBe('improvement');
   });
 });
+
+describe('gate against a commit in the results store', () => {
+  it('reads the baseline build from SQLite; several runs of it are MIPS samples', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { ResultsStore } = await import('../../../harness/results/store-sqlite.js');
+    const { sideFromArgs } = await import('../../../harness/cli/gate.js');
+    const db = path.join(mkdtempSync(path.join(tmpdir(), 'lab-gate-')), 'lab.db');
+    const store = new ResultsStore(db);
+    const run = (id: string, commit: string, cases: CaseResult[]) => ({
+      schema: 'compat-lab/results' as const,
+      schemaVersion: 1 as const,
+      run: { id, startedAt: `2026-01-01T00:00:0${id.length}Z`, finishedAt: '', engine: { version: '1', commit, dirty: false }, cpu: null, shard: null, updateGoldens: 'none', host: { platform: '', node: '', cpus: 1 } },
+      summary: {},
+      cases,
+    });
+    store.record(run('r1', 'abcdef1234', [c('a', 'PASS', { mips: 100 }), c('b', 'PASS', { mips: 100 })]));
+    store.record(run('r22', 'abcdef1234', [c('a', 'PASS', { mips: 101 }), c('b', 'PASS', { mips: 99 })]));
+    store.record(run('r333', 'abcdef1234', [c('a', 'PASS', { mips: 98 }), c('b', 'PASS', { mips: 102 })]));
+    store.record(run('x', '9999999999', [c('a', 'PASS')]));
+    store.close();
+    const base = sideFromArgs(['abcdef'], db, 'baseline');
+    expect(base.label).toBe('abcdef1234');
+    expect(base.runs).toHaveLength(3);
+    const cand = { label: 'new', runs: [0, 1, 2].map(() => [c('a', 'FAIL', { mips: 60 }), c('b', 'PASS', { mips: 60 })]) };
+    const r = compareRuns(base, cand, opts);
+    expect(r.newFailures.map((x) => x.id)).toEqual(['s/a']);
+    expect(r.perf[0]).toMatchObject({ suite: 's', verdict: 'regression', samples: [3, 3] });
+    expect(() => sideFromArgs(['0000'], db, 'baseline')).toThrow(/no results for engine commit 0000/);
+  });
+});
