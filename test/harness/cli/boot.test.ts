@@ -7,7 +7,7 @@ import { PNG } from 'pngjs';
 import { assemble, floppyImage } from '../../helpers/nasm.js';
 
 const root = join(import.meta.dirname, '../../..');
-const lab = (...args: string[]) => execa('node', ['bin/lab.js', ...args], { cwd: root, reject: false });
+const lab = (...args: string[]) => execa('node', ['bin/lab.js', ...args], { cwd: root, reject: false, stripFinalNewline: false });
 
 // A boot sector that prints on screen and COM1, posts codes to port 0x80, then halts.
 const program = `bits 16
