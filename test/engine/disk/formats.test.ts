@@ -96,6 +96,29 @@ describe('legacy 511-byte footer', () => {
   });
 });
 
+describe('legacy 511-byte footer on a dynamic disk', () => {
+  it('allocating a block replaces it with a full 512-byte footer and keeps the data', () => {
+    const p = f('legacy-dyn.vhd');
+    createDynamicVhd(p, 1024 * 1024, { exactSize: true, blockSize: 65536 });
+    const d = openImage(p);
+    d.write(0, 1, new Uint8Array(512).fill(0x51));
+    d.close();
+    fs.truncateSync(p, fs.statSync(p).size - 1);
+    const w = openImage(p);
+    w.write(1000, 2, new Uint8Array(1024).fill(0x52));
+    w.close();
+    const c = checkImage(p);
+    expect(c).toMatchObject({ ok: true, problems: [] });
+    const r = openImage(p, { readOnly: true });
+    const b = new Uint8Array(512);
+    r.read(0, 1, b);
+    expect(b[0]).toBe(0x51);
+    r.read(1001, 1, b);
+    expect(b[0]).toBe(0x52);
+    r.close();
+  });
+});
+
 describe('parent locators', () => {
   function chain(sub: string): { parent: string; child: string } {
     fs.mkdirSync(f(sub), { recursive: true });
