@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { realMachine, runToHalt } from './helpers.js';
+import { loadReal, realMachine, runToHalt } from './helpers.js';
 
 /** Run `bytes` + HLT on a real-mode 386 with EAX/ECX/EDX preset; returns the machine. */
+const machine = realMachine('80386', Uint8Array.of(0xf4), 0x1000, 1 << 20);
+
 function exec(bytes: number[], eax: number, ecx: number, edx = 0) {
-  const m = realMachine('80386', Uint8Array.from([...bytes, 0xf4]), 0x1000, 1 << 20);
+  const m = machine;
+  loadReal(m, Uint8Array.from([...bytes, 0xf4]));
   m.cpu.r[0] = eax;
   m.cpu.r[1] = ecx;
   m.cpu.r[2] = edx;

@@ -42,6 +42,15 @@ export function realMachine(model: CpuModel, code: Uint8Array, org = 0x1000, ram
   const out: number[] = [];
   io.register('debug', 0xe9, 1, { write8: (_p, v) => out.push(v) });
   const cpu = new Cpu({ model, memory, io, clock });
+  const m = { cpu, memory, io, clock, out };
+  loadReal(m, code, org);
+  return m;
+}
+
+/** Reset `m`'s CPU to real mode with `code` at 0000:`org` and SS:SP = 0000:0x8000 (reuses the machine). */
+export function loadReal(m: TestMachine, code: Uint8Array, org = 0x1000): void {
+  const { cpu, memory } = m;
+  cpu.reset();
   memory.writeBytes(org, code);
   for (let s = 0; s < 4; s++) {
     cpu.seg[s] = 0;
@@ -51,7 +60,6 @@ export function realMachine(model: CpuModel, code: Uint8Array, org = 0x1000, ram
   }
   cpu.eip = org;
   cpu.r[4] = 0x8000;
-  return { cpu, memory, io, clock, out };
 }
 
 /** Run until HLT (or the budget); returns retired instructions. */
