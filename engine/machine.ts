@@ -137,6 +137,9 @@ export class Machine {
   private disposed = false;
 
   private constructor(config: MachineConfig) {
+    if (config.cpu === 'jit') {
+      throw new EngineInputError('cpu tier jit: the translator is not part of this build yet; use --cpu interp');
+    }
     this.config = config;
     this.clock = new VirtualClock(config.virtualMips * 1e6);
     this.memory = new PhysicalMemory(config.memoryMB * MB);

@@ -6,7 +6,7 @@
  * or debug-exited; 1 when the instruction or virtual-time budget ran out (or
  * the machine halted for good) first; 2 for usage or input errors.
  */
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Machine, type RunResult } from '../../engine/machine.js';
 import { CPU_MODELS, CPU_TIERS, type MachineConfigInput } from '../../engine/machine-config.js';
@@ -68,9 +68,11 @@ function parsePortLog(v: string, prev: { ports: number[]; file: string }[] = [])
   return [...prev, { ports, file: v.slice(colon + 1) }];
 }
 
+/** builtin, seabios, a folder holding SeaBIOS images, or a raw system ROM file. */
 function firmwareConfig(v: string | undefined): MachineConfigInput['firmware'] {
   if (v === undefined || v === 'builtin') return { kind: 'builtin' };
   if (v === 'seabios') return { kind: 'seabios' };
+  if (existsSync(v) && statSync(v).isDirectory()) return { kind: 'seabios', dir: v };
   return { kind: 'rom', path: v };
 }
 
@@ -87,7 +89,7 @@ export function register(program: Command): void {
     .option('--memory <MB>', 'RAM in MiB (default 32)', intOption('--memory'))
     .addOption(new Option('--cpu-model <model>', 'CPU model').choices([...CPU_MODELS]))
     .addOption(new Option('--cpu <tier>', 'CPU tier: reference interpreter or translator').choices([...CPU_TIERS]))
-    .option('--firmware <fw>', 'builtin (default), seabios, or a path to a raw system ROM (64–256 KiB)')
+    .option('--firmware <fw>', 'builtin (default), seabios (from /usr/share/seabios or a folder given here), or a raw system ROM file (64–256 KiB)')
     .option('--until-text <text>', 'stop with exit 0 once the text-mode screen contains this text')
     .option('--until-serial <text>', 'stop with exit 0 once COM1 output contains this text')
     .option('--until-halt', 'stop with exit 0 when the CPU halts with interrupts off')
