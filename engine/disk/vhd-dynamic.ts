@@ -279,6 +279,12 @@ export class VhdDynamic implements BlockDevice {
     }
     if (lo < 0) return;
     pwriteFull(this.fd, bm, lo, hi - lo + 1, this.bat[b]! * SECTOR_SIZE + lo);
+    // Once every sector is present, later reads of the block take the one-read path.
+    const inDisk = Math.min(this.spb, this.sectorCount - b * this.spb);
+    for (let i = 0; i < inDisk >>> 3; i++) if (bm[i] !== 0xff) return;
+    for (let i = inDisk & ~7; i < inDisk; i++) if ((bm[i >>> 3]! & (0x80 >>> (i & 7))) === 0) return;
+    this.blockState[b] = FULL;
+    this.bitmaps[b] = undefined;
   }
 
   /**

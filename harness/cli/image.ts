@@ -3,6 +3,7 @@
  * images. Thin glue over engine/disk; engine input errors become UsageErrors
  * (exit 2, one line).
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { EngineInputError } from '../../engine/errors.js';
@@ -18,7 +19,6 @@ import { formatProblem } from '../../engine/disk/vhd-report.js';
 import { describeImage, type ImageInfo } from '../image/describe.js';
 import { formatBytes, parseSize } from '../image/size.js';
 import { UsageError } from './errors.js';
-import { randomBytes } from 'node:crypto';
 
 function out(line = ''): void {
   process.stdout.write(line + '\n');

@@ -76,7 +76,7 @@ export function describeImage(path: string): ImageInfo {
   const format = detectFormat(path);
   const dev = openImage(path, { readOnly: true, format });
   try {
-    const chain = chainOf(dev).map((d) => layerInfo(d, (d as { path?: string }).path ?? path));
+    const chain = chainOf(dev).map((d) => layerInfo(d, 'path' in d && typeof d.path === 'string' ? d.path : path));
     return { file: path, format, virtualSize: dev.sectorCount * SECTOR_SIZE, geometry: dev.geometry, chain };
   } finally {
     dev.close();
