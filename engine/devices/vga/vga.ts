@@ -222,6 +222,7 @@ export class VgaAdapter implements Device {
     this.vbe[DispiIndex.VideoMemory64K] = this.vramBytes >>> 16;
     this.vbeIndex = 0;
     this.timingCache = undefined;
+    this.updatePlaneMask();
   }
 
   // ---------------------------------------------------------------- I/O ports
@@ -535,6 +536,7 @@ export class VgaAdapter implements Device {
         return;
       case DispiIndex.Enable:
         this.dispiEnable(value);
+        this.updatePlaneMask();
         return;
       case DispiIndex.Bank:
         if (value < this.vramBytes >>> 16) v[DispiIndex.Bank] = value;
@@ -633,9 +635,15 @@ export class VgaAdapter implements Device {
     }
   }
 
-  /** Plane offset mask: 64 KiB planes, or all of VRAM for the VBE 4-bpp planar modes. */
-  private get planeMask(): number {
-    return this.vbeEnabled && this.vbe[DispiIndex.Bpp] === 4 ? (this.vramBytes >>> 2) - 1 : PLANE_SIZE - 1;
+  /**
+   * Plane offset mask: 64 KiB planes, or all of VRAM for the VBE 4-bpp planar
+   * modes. Kept in a field (refreshed on every DISPI write, reset and load)
+   * because every host access needs it.
+   */
+  private planeMask = PLANE_SIZE - 1;
+
+  private updatePlaneMask(): void {
+    this.planeMask = this.vbeEnabled && this.vbe[DispiIndex.Bpp] === 4 ? (this.vramBytes >>> 2) - 1 : PLANE_SIZE - 1;
   }
 
   windowRead(off: number): number {
@@ -855,6 +863,7 @@ export class VgaAdapter implements Device {
     this.vbeIndex = num('vbeIndex');
     this.setLfbBase(num('lfbBase'));
     this.timingCache = undefined;
+    this.updatePlaneMask();
     bytes('vram', this.vram);
   }
 }
