@@ -96,7 +96,7 @@ export const OVERVIEW = `
 <p class="muted">New failures (failing now, passing in the previous build) first.</p>
 <table class="matrix">
 <tr><th>Case</th><th>Image</th>{{#each builds}}<th title="{{commit}}">{{label}}</th>{{/each}}</tr>
-{{#each rows}}<tr class="{{#if newFailure}}new-failure{{/if}}"><td><a href="{{href}}">{{id}}</a>{{#if newFailure}}<span class="new">NEW FAILURE</span>{{/if}}</td><td><code title="{{imageHash}}">{{image}}</code></td>{{#each cells}}<td>{{#if outcome}}<span class="o o-{{outcome}}" title="{{title}}">{{outcome}}</span>{{else}}<span class="o o-none">—</span>{{/if}}</td>{{/each}}</tr>
+{{#each rows}}<tr class="{{#if newFailure}}new-failure{{/if}}"><td>{{#if href}}<a href="{{href}}">{{id}}</a>{{else}}{{id}}{{/if}}{{#if newFailure}}<span class="new">NEW FAILURE</span>{{/if}}</td><td><code title="{{imageHash}}">{{image}}</code></td>{{#each cells}}<td>{{#if outcome}}<span class="o o-{{outcome}}" title="{{title}}">{{outcome}}</span>{{else}}<span class="o o-none">—</span>{{/if}}</td>{{/each}}</tr>
 {{/each}}
 </table>
 `;

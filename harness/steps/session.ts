@@ -124,6 +124,8 @@ export class Session {
   private readonly poll: number;
   private current: StepRecord | undefined;
   private shotCount = 0;
+  /** Counters of the last machine, for the step that shut it down. */
+  private lastCounts: { instructions: number; virtualTimeMs: number } | undefined;
 
   constructor(readonly opts: SessionOptions) {
     this.poll = opts.pollInstructions ?? DEFAULT_POLL_INSTRUCTIONS;
@@ -158,10 +160,15 @@ export class Session {
   }
 
   private end(rec: StepRecord): void {
-    rec.instructions = (this.m?.instructions ?? 0) - rec.instructions;
-    rec.virtualMs = (this.m?.virtualTimeMs ?? 0) - rec.virtualMs;
-    if (rec.instructions < 0) rec.instructions = this.m?.instructions ?? 0;
-    if (rec.virtualMs < 0) rec.virtualMs = this.m?.virtualTimeMs ?? 0;
+    if (rec.kind === 'boot' || rec.kind === 'restore') {
+      // These replace the machine; the guest runs no instructions in them.
+      rec.instructions = 0;
+      rec.virtualMs = 0;
+    } else {
+      const now = this.m ?? this.lastCounts;
+      rec.instructions = (now?.instructions ?? rec.instructions) - rec.instructions;
+      rec.virtualMs = (now?.virtualTimeMs ?? rec.virtualMs) - rec.virtualMs;
+    }
     this.current = undefined;
   }
 
@@ -341,6 +348,7 @@ export class Session {
 
   /** Releases the machine (idempotent). */
   dispose(): void {
+    if (this.m) this.lastCounts = { instructions: this.m.instructions, virtualTimeMs: this.m.virtualTimeMs };
     this.m?.dispose();
     this.m = undefined;
   }

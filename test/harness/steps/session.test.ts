@@ -104,6 +104,7 @@ describe('Session waits', () => {
     await t.s.boot();
     t.s.shutdown({ exitCode: 3 });
     expect(t.s.running).toBe(false);
+    expect(t.s.records.at(-1)).toMatchObject({ kind: 'shutdown', outcome: 'pass', instructions: 2_000, virtualMs: 2 });
   });
 });
 
