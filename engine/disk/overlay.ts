@@ -249,10 +249,15 @@ export class VhdOverlay implements OverlayDevice {
   readonly readOnly = false;
   private child: BlockDevice;
 
+  /**
+   * @param removeDir a temporary directory holding the child, removed on close
+   *   (set when openOverlay chose the location itself)
+   */
   constructor(
     readonly basePath: string,
     readonly childPath: string,
     private readonly durability: 'fsync' | 'none',
+    private readonly removeDir: string | null = null,
   ) {
     this.recreateChild();
     this.child = openImage(childPath, { format: 'vhd', durability });
@@ -304,6 +309,7 @@ export class VhdOverlay implements OverlayDevice {
 
   close(): void {
     this.child.close();
+    if (this.removeDir) fs.rmSync(this.removeDir, { recursive: true, force: true });
   }
 }
 
@@ -326,7 +332,7 @@ export function openOverlay(basePath: string, opts: OverlayOptions = {}): BlockD
   if (detectFormat(basePath) !== 'vhd') {
     throw new EngineInputError(`${basePath}: an on-disk overlay needs a VHD base; use the memory overlay for raw and ISO images`, basePath);
   }
-  const childPath =
-    opts.childPath ?? nodePath.join(fs.mkdtempSync(nodePath.join(os.tmpdir(), 'lab-overlay-')), nodePath.basename(basePath, '.vhd') + '.overlay.vhd');
-  return new VhdOverlay(basePath, childPath, opts.durability ?? 'none');
+  if (opts.childPath) return new VhdOverlay(basePath, opts.childPath, opts.durability ?? 'none');
+  const tmp = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'lab-overlay-'));
+  return new VhdOverlay(basePath, nodePath.join(tmp, nodePath.basename(basePath, '.vhd') + '.overlay.vhd'), opts.durability ?? 'none', tmp);
 }

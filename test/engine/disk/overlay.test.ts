@@ -62,6 +62,18 @@ describe('on-disk (differencing VHD) overlay', () => {
     });
   }
 
+  it('a temporary child is removed on close, the base untouched', () => {
+    const base = makeBase('vo-tmp.vhd', 'dynamic');
+    const h = sha256File(base);
+    const o = openOverlay(base, { kind: 'vhd' }) as VhdOverlay;
+    o.write(100, 1, new Uint8Array(512).fill(5));
+    expect(fs.existsSync(o.childPath)).toBe(true);
+    o.close();
+    expect(fs.existsSync(o.childPath)).toBe(false);
+    expect(fs.existsSync(path.dirname(o.childPath))).toBe(false);
+    expect(sha256File(base)).toBe(h);
+  });
+
   it('a raw base needs the memory overlay', () => {
     const p = f('raw-base.img');
     fs.writeFileSync(p, Buffer.alloc(65536));
