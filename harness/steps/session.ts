@@ -24,7 +24,7 @@ import { readPng, writePng } from '../png.js';
 import { formatBudget, type Budget } from '../suite/budget.js';
 import type { Step, StepKind, TextMatch } from '../suite/schema.js';
 import { describeMatch, screenRow, tail, textMatches } from './match.js';
-import { DEFAULT_POLL_INSTRUCTIONS, describeStop, runOptionsFor, waitFor, waitStill } from './wait.js';
+import { DEFAULT_POLL_INSTRUCTIONS, describeStop, runOptionsFor, stillPoll, waitFor, waitStill } from './wait.js';
 
 export type UpdateGoldens = 'none' | 'missing' | 'changed' | 'all';
 export const UPDATE_MODES: readonly UpdateGoldens[] = ['none', 'missing', 'changed', 'all'];
@@ -197,6 +197,11 @@ export class Session {
     } finally {
       this.end(rec);
     }
+  }
+
+  private stillPoll(duration: Budget): number {
+    // Instructions per virtual ms follow from the machine's virtual MIPS (engine default 100).
+    return stillPoll(duration, this.poll, (this.opts.config.virtualMips ?? 100) * 1000);
   }
 
   private timeout(t: Budget | undefined): Budget {
@@ -386,7 +391,7 @@ export class Session {
 
   private doWaitStill(duration: Budget, t: Budget | undefined): void {
     const timeout = this.timeout(t);
-    const w = waitStill(this.machine, duration, timeout, this.poll);
+    const w = waitStill(this.machine, duration, timeout, this.stillPoll(duration));
     if (!w.met) {
       this.saveScreen('timeout');
       throw new StepFailure(`waiting for the screen to stay unchanged for ${formatBudget(duration)}: timed out after ${formatBudget(timeout)}`);
@@ -504,7 +509,8 @@ export class Session {
     const pngPath = goldenPngPath(this.opts.goldenRoot, this.opts.caseId, name);
     if (!existsSync(pngPath)) {
       // Nothing to wait for: if the golden may be created, capture the screen once it settles.
-      if (this.opts.updateGoldens !== 'none') waitStill(m, this.opts.settle ?? { virtualMs: 500 }, timeout, this.poll);
+      const settle = this.opts.settle ?? { virtualMs: 500 };
+      if (this.opts.updateGoldens !== 'none') waitStill(m, settle, timeout, this.stillPoll(settle));
       this.checkScreen(rec, name, m.screen(), true);
       return;
     }

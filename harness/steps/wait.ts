@@ -37,6 +37,17 @@ export function waitFor(m: LabMachine, cond: () => boolean, timeout: Budget, pol
 }
 
 /**
+ * How often to look at the screen while waiting for it to stay still: about
+ * 20 looks per `duration`, never more often than `pollInstructions`. Rendering
+ * a frame costs far more than running 100,000 instructions, and a change that
+ * lasts less than a twentieth of the duration is not what "still" guards.
+ */
+export function stillPoll(duration: Budget, pollInstructions: number, instructionsPerMs: number): number {
+  const total = duration.instructions ?? (duration.virtualMs ?? 0) * instructionsPerMs;
+  return Math.max(pollInstructions, Math.floor(total / 20));
+}
+
+/**
  * Waits until the screen has not changed for `duration` of guest time.
  * A machine that halts or powers off is still by definition.
  */

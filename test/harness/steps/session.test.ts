@@ -217,3 +217,12 @@ describe('Session snapshots', () => {
     expect(() => s.type('x')).toThrow(/add a "boot" step/);
   });
 });
+
+describe('wait_still polling', () => {
+  it('looks at the screen about 20 times per duration, never more often than the poll interval', async () => {
+    const { stillPoll } = await import('../../../harness/steps/wait.js');
+    expect(stillPoll({ virtualMs: 500 }, 100_000, 100_000)).toBe(2_500_000);
+    expect(stillPoll({ instructions: 1_000_000 }, 100_000, 100_000)).toBe(100_000);
+    expect(stillPoll({ virtualMs: 1 }, 100_000, 100_000)).toBe(100_000);
+  });
+});
