@@ -98,6 +98,8 @@ export class AtapiCdrom extends IdeDrive {
   private senseKey = SENSE_NONE;
   private asc = 0;
   private ascq = 0;
+  /** LBA for the sense information field, or -1 when it is not valid. */
+  private senseInfo = -1;
   private unitAttention = false;
   private locked = false;
   /** Pending media event for GET EVENT STATUS NOTIFICATION: 0 none, 2 new media, 3 removal. */
@@ -341,11 +343,13 @@ export class AtapiCdrom extends IdeDrive {
     this.senseKey = SENSE_NONE;
     this.asc = 0;
     this.ascq = 0;
+    this.senseInfo = -1;
     this.complete();
   }
 
   private checkCondition(key: number, asc: number, ascq: number): void {
     this.phase = Phase.Idle;
+    this.senseInfo = -1;
     this.senseKey = key;
     this.asc = asc;
     this.ascq = ascq;
@@ -353,7 +357,8 @@ export class AtapiCdrom extends IdeDrive {
     this.pioDir = 0;
     this.dmaPending = false;
     this.status = ST_DRDY | ST_ERR;
-    this.error = (key << 4) | (key === SENSE_ILLEGAL_REQUEST ? ERR_ABRT : 0);
+    // Sense key in bits 7–4 (ATA/ATAPI-6 §9.9: the error register of a PACKET device).
+    this.error = key << 4;
     this.raiseIrq();
   }
 
@@ -377,7 +382,8 @@ export class AtapiCdrom extends IdeDrive {
       case 0x2b: // SEEK(10)
         return this.packetDone();
       case 0x03: { // REQUEST SENSE
-        r[0] = 0x70;
+        r[0] = this.senseInfo >= 0 ? 0xf0 : 0x70; // VALID when the information field holds the failing LBA
+        if (this.senseInfo >= 0) putBe32(r, 3, this.senseInfo);
         r[2] = this.senseKey;
         r[7] = 10;
         r[12] = this.asc;
@@ -385,6 +391,7 @@ export class AtapiCdrom extends IdeDrive {
         this.respond(18, c[4]);
         this.senseKey = SENSE_NONE;
         this.asc = this.ascq = 0;
+        this.senseInfo = -1;
         return this.startData();
       }
       case 0x12: { // INQUIRY
@@ -410,7 +417,11 @@ export class AtapiCdrom extends IdeDrive {
       case 0xa8: { // READ(12)
         const lba = be32(c, 2);
         const count = op === 0x28 ? be16(c, 7) : be32(c, 6);
-        if (lba + count > this.capacity) return this.checkCondition(SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+        if (lba + count > this.capacity) {
+          this.checkCondition(SENSE_ILLEGAL_REQUEST, ASC_LBA_OUT_OF_RANGE, 0);
+          this.senseInfo = lba;
+          return;
+        }
         this.source = Source.Disc;
         this.discLba = lba;
         this.stagePos = CD_BLOCK;
@@ -531,7 +542,7 @@ export class AtapiCdrom extends IdeDrive {
         addr(n + 4, 0);
         n += 8;
       }
-      r.set([0x00, 0x14, 0xaa, 0x00], n); // lead-out
+      r.set([0x00, 0x16, 0xaa, 0x00], n); // lead-out: ADR 1, data, copy permitted
       addr(n + 4, this.capacity);
       n += 8;
     } else if (format === 1) {
@@ -563,7 +574,7 @@ export class AtapiCdrom extends IdeDrive {
       discLba: this.discLba,
       stage: this.stage.slice(),
       stagePos: this.stagePos,
-      sense: [this.senseKey, this.asc, this.ascq],
+      sense: [this.senseKey, this.asc, this.ascq, this.senseInfo],
       unitAttention: this.unitAttention,
       locked: this.locked,
       mediaEvent: this.mediaEvent,
@@ -584,7 +595,7 @@ export class AtapiCdrom extends IdeDrive {
     this.stage.set(s.stage as Uint8Array);
     this.stagePos = Number(s.stagePos);
     const sense = (s.sense as number[]).map(Number);
-    [this.senseKey, this.asc, this.ascq] = sense;
+    [this.senseKey, this.asc, this.ascq, this.senseInfo] = sense;
     this.unitAttention = s.unitAttention === true;
     this.locked = s.locked === true;
     this.mediaEvent = Number(s.mediaEvent);
@@ -594,6 +605,7 @@ export class AtapiCdrom extends IdeDrive {
   override powerOn(): void {
     this.senseKey = SENSE_NONE;
     this.asc = this.ascq = 0;
+    this.senseInfo = -1;
     this.unitAttention = false;
     this.locked = false;
     this.mediaEvent = 0;

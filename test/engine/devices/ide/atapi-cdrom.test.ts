@@ -97,7 +97,7 @@ describe('ATAPI CD-ROM on the secondary channel', () => {
     const m = cdMachine();
     expect([...packet(m, [0x25]).data]).toEqual([0, 0, 0, 99, 0, 0, 8, 0]);
     const toc = packet(m, [0x43, 0, 0, 0, 0, 0, 0, 0, 100, 0]).data;
-    expect([...toc]).toEqual([0, 18, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0, 0, 0x14, 0xaa, 0, 0, 0, 0, 100]);
+    expect([...toc]).toEqual([0, 18, 1, 1, 0, 0x14, 1, 0, 0, 0, 0, 0, 0, 0x16, 0xaa, 0, 0, 0, 0, 100]);
     const msf = packet(m, [0x43, 2, 0, 0, 0, 0, 0, 0, 100, 0]).data;
     expect([...msf.subarray(8, 12)]).toEqual([0, 0, 2, 0]);
     expect([...msf.subarray(16, 20)]).toEqual([0, 0, 3, 25]); // 100 + 150 frames = 00:03:25
@@ -130,7 +130,9 @@ describe('ATAPI CD-ROM on the secondary channel', () => {
     const m = cdMachine();
     const past = packet(m, [0x28, 0, 0, 0, 0, 99, 0, 0, 2, 0]);
     expect(past.error >>> 4).toBe(5);
-    expect(packet(m, [0x03, 0, 0, 0, 18, 0]).data[12]).toBe(0x21);
+    expect(past.error).toBe(0x50);
+    const sense = packet(m, [0x03, 0, 0, 0, 18, 0]).data;
+    expect([sense[0], sense[2], sense[3], sense[4], sense[5], sense[6], sense[12]]).toEqual([0xf0, 5, 0, 0, 0, 99, 0x21]);
     expect(packet(m, [0xff]).error >>> 4).toBe(5);
     packet(m, [0x1e, 0, 0, 0, 1, 0]);
     expect(packet(m, [0x1b, 0, 0, 0, 2, 0]).error >>> 4).toBe(5);

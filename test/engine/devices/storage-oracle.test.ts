@@ -1,0 +1,106 @@
+/**
+ * Differential test for the storage and bus devices: one guest program
+ * (fixtures/storage-probe.asm) drives the floppy controller + 8237 DMA, an
+ * ATA disk, an ATAPI CD-ROM, PCI configuration space and fw_cfg through their
+ * ports, under SeaBIOS, on QEMU and on our machine; both byte transcripts
+ * must equal the pinned one. QEMU is a black-box oracle; nothing of its
+ * source is used. Needs `nasm`, `seabios` and `qemu-system-i386` (Debian
+ * packages installed by CI).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Machine } from '../../../engine/machine.js';
+import { assemble } from '../../helpers/nasm.js';
+
+const source = readFileSync(new URL('./fixtures/storage-probe.asm', import.meta.url), 'utf8');
+
+/** What both machines print (pinned, so a QEMU upgrade that changes its models is noticed). */
+const EXPECTED =
+  'F:C0 00 C1 00 C2 00 C3 00 90 20 00 20 02 00 00 00 02 00 02 04 00 00 02 01 01 02 04 00 FF 28 80 ' +
+  'I:01 01 01 00 00 50 58 C0 0F 00 00 58 58 00 50 00 7F 00 00 00 00 58 00 50 01 41 00 04 FF FF 0F ' +
+  '50 58 58 00 50 04 00 41 ' +
+  'A:01 01 01 14 EB 00 04 01 01 14 EB 41 50 03 00 24 00 50 03 00 05 80 00 21 1F 00 00 00 08 00 50 ' +
+  '03 00 00 00 00 3F 00 00 08 00 14 00 50 03 00 00 12 01 01 00 14 01 00 00 00 00 00 00 16 AA 00 00 ' +
+  '00 00 40 14 00 50 03 00 00 12 01 01 00 14 01 00 00 00 02 00 00 16 AA 00 00 00 02 40 00 08 00 08 ' +
+  '50 03 00 00 FC 41 03 50 12 00 50 03 00 F0 05 21 00 41 03 50 ' +
+  'C:86 80 37 12 02 00 00 06 00 00 00 00 F4 1A 00 11 86 80 00 70 00 00 01 06 00 00 80 00 0A 0A 0B ' +
+  '0B 86 80 10 70 03 01 80 02 00 80 01 01 00 00 00 00 01 C0 00 00 00 00 00 00 00 80 00 80 F1 FF FF ' +
+  'FF 51 45 4D 55 03 ' +
+  '\n';
+
+/** Bytes that name their position, so a sector read from the wrong place changes the sums. */
+function pattern(bytes: number, seed: number): Buffer {
+  const b = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) b[i] = (i * 7 + (i >>> 9) * 13 + seed) & 0xff;
+  return b;
+}
+
+let dir: string;
+let fd: string;
+let hd: string;
+let cd: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lab-storage-probe-'));
+  const floppy = pattern(1474560, 1);
+  assemble(source).copy(floppy);
+  fd = join(dir, 'fd.img');
+  hd = join(dir, 'hd.img');
+  cd = join(dir, 'cd.iso');
+  writeFileSync(fd, floppy);
+  writeFileSync(hd, pattern(16 * 63 * 512 * 4, 2));
+  writeFileSync(cd, pattern(2048 * 64, 3));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('storage probe: our machine vs QEMU', () => {
+  it('our devices produce the expected transcript', async () => {
+    const m = await Machine.create({
+      firmware: { kind: 'seabios' },
+      memoryMB: 16,
+      fda: { path: fd },
+      hda: { path: hd },
+      cdrom: { path: cd },
+      bootOrder: ['floppy'],
+      debugExit: true,
+    });
+    const r = m.run({ maxVirtualMs: 20_000 });
+    const got = m.debugConsole.text();
+    m.dispose();
+    expect(got).toBe(EXPECTED);
+    expect(r.reason).toBe('debug-exit');
+  }, 90_000);
+
+  it('QEMU produces the same transcript', () => {
+    const out = join(dir, 'qemu.out');
+    try {
+      execFileSync(
+        'qemu-system-i386',
+        [
+          '-display', 'none',
+          '-machine', 'pc',
+          '-nodefaults',
+          '-m', '16',
+          '-drive', `file=${fd},format=raw,if=floppy,snapshot=on`,
+          '-drive', `file=${hd},format=raw,if=ide,index=0,snapshot=on`,
+          '-drive', `file=${cd},format=raw,if=ide,index=2,media=cdrom`,
+          '-debugcon', `file:${out}`,
+          '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+          '-no-reboot',
+          '-boot', 'a',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 },
+      );
+    } catch (e) {
+      // isa-debug-exit makes QEMU exit with status (0 << 1) | 1 = 1.
+      if ((e as { status?: number }).status !== 1) throw e;
+    }
+    expect(readFileSync(out, 'latin1')).toBe(EXPECTED);
+  }, 90_000);
+});
