@@ -451,6 +451,52 @@ describe('privilege levels, gates and the TSS', () => {
     expect(m.cpu.eip).toBeGreaterThan(0x1000);
   });
 
+  it('#NP with a selector error code; RETF to ring 3 nulls more-privileged data segments', () => {
+    const m = runPm(`
+      mov dword [0x30004], 0x88000
+      mov dword [0x30008], 0x10
+      mov ax, 0x28
+      ltr ax
+      gate 11, np, 0x8E
+      gate 0x81, done, 0xEE
+      lidt [idt_desc]
+      ; 0x40: data segment, not present
+      mov dword [gdt + 0x40], 0x0000FFFF
+      mov dword [gdt + 0x44], 0x00CF1200
+      mov dword [0x50200], after_np
+      mov ax, 0x40
+      mov fs, ax
+    after_np:
+      ; RETF from ring 0 to ring 3 with DS = ring-0 data: DS must become null.
+      mov ax, 0x10
+      mov ds, ax
+      mov es, ax
+      push dword 0x23
+      push dword 0x80000
+      push dword 0x1B
+      push dword ring3
+      retf
+    ring3:
+      mov ecx, ds
+      mov ebx, es
+      int 0x81
+    np:
+      pop eax
+      mark 1, eax
+      mov eax, [0x50200]
+      mov [esp], eax
+      iretd
+    done:
+      mov ax, 0x10
+      mov ds, ax
+      mark 2, ecx
+      mark 3, ebx
+      hlt`);
+    expect(mark(m, 1)).toBe(0x40); // error code = selector
+    expect(mark(m, 2) & 0xfffc).toBe(0);
+    expect(mark(m, 3) & 0xfffc).toBe(0);
+  });
+
   it('triple fault is reported to the machine, not thrown', () => {
     let reported = 0;
     const m = realMachine('80386', nasm(PM_PREAMBLE + `
