@@ -137,7 +137,7 @@ export const CASE = `
   </div>
   <div class="pane" data-pane="expected"><img src="{{expected}}" alt="expected"></div>
   <div class="pane{{#unless diff}} active{{/unless}}" data-pane="actual"><img src="{{actual}}" alt="actual"></div>
-  {{#if diff}}<div class="pane active" data-pane="diff"><img src="{{diff}}" alt="diff"> <p class="muted">{{diffPixels}} differing pixels in red.</p></div>{{/if}}
+  {{#if diff}}<div class="pane active" data-pane="diff"><img src="{{diff}}" alt="diff"> <p class="muted">{{diffPixels}} differing pixel(s) in red.</p></div>{{/if}}
   <div class="pane" data-pane="sbs"><div class="sbs"><figure><img src="{{expected}}" alt="expected"><figcaption>Expected</figcaption></figure><figure><img src="{{actual}}" alt="actual"><figcaption>Actual</figcaption></figure>{{#if diff}}<figure><img src="{{diff}}" alt="diff"><figcaption>Diff</figcaption></figure>{{/if}}</div></div>
   <div class="pane" data-pane="slider"><div class="slider"><img src="{{expected}}" alt="expected"><img class="top" src="{{actual}}" alt="actual"><input type="range" min="0" max="100" value="50" aria-label="Expected ↔ Actual"></div><p class="muted">Left of the handle: actual; right: expected.</p></div>
 </div>

@@ -24,6 +24,7 @@ const stepSchema = z.object({
   message: z.string().optional(),
   instructions: z.number(),
   virtualMs: z.number(),
+  wallMs: z.number().optional(),
   artifacts: z.object({ expected: z.string().optional(), actual: z.string().optional(), diff: z.string().optional(), text: z.string().optional() }).optional(),
   golden: z.object({ name: z.string(), sha256: z.string(), written: z.enum(['created', 'updated']).optional() }).optional(),
   diffPixels: z.number().optional(),

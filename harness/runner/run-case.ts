@@ -173,13 +173,16 @@ export async function runCase(task: CaseTask, factory: MachineFactory | (() => P
       res.steps.push({ index: res.steps.length, kind: c.steps[i]!.kind, label: stepLabel(c.steps[i]!), line: c.stepLines[i], outcome: 'not-run', instructions: 0, virtualMs: 0 });
     }
   }
+  let runWallMs = 0;
   for (const r of records) {
     if (r.kind === 'boot' || r.kind === 'restore') continue;
     res.instructions += r.instructions;
     res.virtualMs += r.virtualMs;
+    runWallMs += r.wallMs ?? 0;
   }
   res.virtualMs = Math.round(res.virtualMs * 1000) / 1000;
-  res.mips = res.wallMs > 0 ? Math.round((res.instructions / res.wallMs / 1000) * 1000) / 1000 : 0;
+  // MIPS over the steps that run the guest (not machine creation or snapshot restores).
+  res.mips = runWallMs > 0 ? Math.round((res.instructions / runWallMs / 1000) * 1000) / 1000 : 0;
   try {
     if (session?.running) {
       const m = session.machine;

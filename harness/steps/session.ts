@@ -48,6 +48,8 @@ export interface StepRecord {
   message?: string;
   instructions: number;
   virtualMs: number;
+  /** Host time the step took (for MIPS; never used to decide an outcome). */
+  wallMs?: number;
   artifacts?: StepArtifacts;
   /** Golden name and hash of the golden the step was checked against (after any update). */
   golden?: { name: string; sha256: string; written?: 'created' | 'updated' };
@@ -153,6 +155,7 @@ export class Session {
       outcome: 'pass',
       instructions: this.m?.instructions ?? 0,
       virtualMs: this.m?.virtualTimeMs ?? 0,
+      wallMs: performance.now(),
     };
     this.records.push(rec);
     this.current = rec;
@@ -160,6 +163,7 @@ export class Session {
   }
 
   private end(rec: StepRecord): void {
+    rec.wallMs = Math.round((performance.now() - (rec.wallMs ?? 0)) * 1000) / 1000;
     if (rec.kind === 'boot' || rec.kind === 'restore') {
       // These replace the machine; the guest runs no instructions in them.
       rec.instructions = 0;

@@ -157,7 +157,7 @@ describe('HTML report in Chromium', () => {
   it('the case page shows the diff, and the slider moves', async () => {
     const { page, errors } = await open(pathToFileURL(path.join(path.dirname(index), 'cases', 'demo', 'screen', 'index.html')).href);
     expect(await page.locator('.pane.active img').getAttribute('src')).toBe('desktop.diff.png');
-    expect(await page.locator('body').innerText()).toContain('1 differing pixels in red');
+    expect(await page.locator('body').innerText()).toContain('1 differing pixel(s) in red');
     await page.getByRole('button', { name: 'Slider' }).click();
     const top = page.locator('.slider .top');
     expect(await top.evaluate((e) => (e as unknown as { style: { clipPath: string } }).style.clipPath)).toBe('inset(0px 50% 0px 0px)');

@@ -146,7 +146,7 @@ describe('lab run (in-process, fake machine)', () => {
 
   it('two shards merged equal one unsharded run', async () => {
     const root = workspace();
-    const strip = (cs: CaseResult[]) => cs.map(({ wallMs: _w, mips: _m, ...rest }) => rest);
+    const strip = (cs: CaseResult[]) => cs.map(({ wallMs: _w, mips: _m, steps, ...rest }) => ({ ...rest, steps: steps.map(({ wallMs: _s, ...st }) => st) }));
     const whole = await runSuites(settings(root, { resultsDir: path.join(root, 'all') }), inProcess, quiet);
     const s1 = await runSuites(settings(root, { resultsDir: path.join(root, 's1'), shard: parseShard('1/2') }), inProcess, quiet);
     const s2 = await runSuites(settings(root, { resultsDir: path.join(root, 's2'), shard: parseShard('2/2') }), inProcess, quiet);
