@@ -129,14 +129,15 @@ export class BusMasterChannel {
   }
 
   /**
-   * The device ended its command. Per SFF-8038i table 2: interrupt is set;
-   * active stays set if the PRD table still had room (the transfer was
-   * shorter than the table), and is cleared if the table was used up. A
-   * failed transfer sets the error bit.
+   * The device ended its command. Per SFF-8038i table 2, active stays set if
+   * the PRD table still had room (the transfer was shorter than the table)
+   * and is cleared if the table was used up; a failed transfer sets the error
+   * bit. The interrupt bit is not set here: it latches the rising edge of
+   * the channel's INTRQ (82371SB §2.7.3), so a drive with nIEN set leaves it
+   * clear — see `IdeChannel.updateIrq`.
    */
   finish(failed: boolean): void {
     const exhausted = this.segLeft === 0 && this.sawLast;
-    this.status |= BM_ST_IRQ;
     if (exhausted || failed) this.status &= ~BM_ST_ACTIVE;
     if (failed) this.status |= BM_ST_ERROR;
   }

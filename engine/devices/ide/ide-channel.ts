@@ -13,7 +13,7 @@
 import type { IoBus } from '../../bus/io-bus.js';
 import type { DeviceState, IrqLines } from '../device.js';
 import { CMD, DC_HOB, DC_NIEN, DC_SRST, ST_BSY, TF_DEVICE, TF_HOB } from './ata-constants.js';
-import type { BusMasterChannel } from './bus-master.js';
+import { BM_ST_IRQ, type BusMasterChannel } from './bus-master.js';
 import type { IdeBus, IdeDrive } from './ide-drive.js';
 
 export class IdeChannel implements IdeBus {
@@ -140,6 +140,8 @@ export class IdeChannel implements IdeBus {
     const level = d !== null && d.irqPending && (this.devCtl & DC_NIEN) === 0;
     if (level === this.irqLevel) return;
     this.irqLevel = level;
+    // The bus-master status interrupt bit latches every rising edge of INTRQ, DMA or not.
+    if (level) this.busMaster.status |= BM_ST_IRQ;
     if (level) this.irq.raise(this.irqNumber);
     else this.irq.lower(this.irqNumber);
   }

@@ -231,6 +231,23 @@ describe('ATA disk on the PIIX IDE primary channel', () => {
     expect(m.disk.data.subarray(9 * 512, 10 * 512).every((b) => b === 0xc3)).toBe(true);
   });
 
+  it('the bus-master interrupt bit latches INTRQ, so it stays clear with nIEN set', () => {
+    const m = diskMachine();
+    writePrd(m, 0x1000, [[0x20000, 512]]);
+    m.io.write32(BM_BASE + 4, 0x1000);
+    m.io.write8(CTL, 0x02);
+    m.io.write8(BM_BASE, 0x09);
+    lba28(m, 0xc8, 3, 1);
+    m.advance(20_000);
+    expect(m.io.read8(P + 7)).toBe(0x50);
+    expect(m.io.read8(BM_BASE + 2) & 0x07).toBe(0x00); // done, table used up, no interrupt
+    expect(m.memory.readBytes(0x20000, 512)).toEqual(m.disk.data.subarray(3 * 512, 4 * 512));
+    m.io.write8(CTL, 0x00);
+    lba28(m, 0x20, 0, 1); // a PIO command's interrupt also sets it
+    waitIrq(m, 14);
+    expect(m.io.read8(BM_BASE + 2) & 0x04).toBe(0x04);
+  });
+
   it('fails a DMA read whose PRD table is too short', () => {
     const m = diskMachine();
     writePrd(m, 0x1000, [[0x20000, 512]]);
