@@ -11,8 +11,11 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineInputError } from '../errors.js';
-import { openImageFile, preadFull } from './file-io.js';
+import { fileSize, openImageFile, preadFull } from './file-io.js';
 import type { VhdDynamicHeader } from './vhd-dynamic-header.js';
+
+/** Longest locator payload we read; a path longer than this is corruption (vhd-layout.ts rejects it on open). */
+export const MAX_LOCATOR_BYTES = 64 * 1024;
 
 export interface ParentCandidate {
   source: string;
@@ -40,10 +43,14 @@ export function parentCandidates(childPath: string, header: VhdDynamicHeader): P
   const out: ParentCandidate[] = [];
   const fd = openImageFile(childPath, true);
   try {
+    const size = fileSize(fd);
     const order = ['W2ru', 'W2ku', 'MacX', 'Mac '];
     const locs = [...header.locators].sort((a, b) => order.indexOf(a.platformCode) - order.indexOf(b.platformCode));
     for (const l of locs) {
       if (!order.includes(l.platformCode) || l.platformDataLength === 0) continue;
+      // Locators that do not fit in the file were reported by the layout
+      // checks; `lab image check` still gets here, so skip them.
+      if (l.platformDataLength > MAX_LOCATOR_BYTES || l.platformDataOffset + l.platformDataLength > size) continue;
       const data = new Uint8Array(l.platformDataLength);
       preadFull(fd, data, 0, data.length, l.platformDataOffset);
       if (l.platformCode === 'W2ru' || l.platformCode === 'W2ku') {

@@ -10,6 +10,7 @@ import { preadFull } from './file-io.js';
 import { parseDynamicHeader, VHD_DYNAMIC_HEADER_SIZE, type VhdDynamicHeader } from './vhd-dynamic-header.js';
 import { parseVhdFooter, VHD_FOOTER_SIZE, VhdDiskType, vhdVirtualSize, type VhdFooter } from './vhd-footer.js';
 import { throwingReporter, type Reporter } from './vhd-report.js';
+import { MAX_LOCATOR_BYTES } from './vhd-differencing.js';
 
 export const BAT_UNUSED = 0xffffffff;
 
@@ -135,7 +136,7 @@ export function loadDynamicLayout(
   }
   for (const l of header.locators) {
     if (l.platformDataLength === 0) continue;
-    if (l.platformDataLength > 64 * 1024) {
+    if (l.platformDataLength > MAX_LOCATOR_BYTES) {
       report(l.entryOffset + 8, 'parent locator', `"${l.platformCode}" data length ${l.platformDataLength} is absurd`);
       continue;
     }
