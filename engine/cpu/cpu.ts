@@ -15,6 +15,12 @@
  * A faulting instruction also counts as one retired step (the exception
  * delivery is part of it). The CPU fires due `clock` timers between
  * instructions.
+ *
+ * Decoding goes through a small direct-mapped cache of decoded instructions
+ * keyed by physical address and code size; a hit is validated against the
+ * current bytes, so there is no invalidation protocol to get wrong. The
+ * decoded record keeps the effective-address components, which is also what
+ * a translator will consume.
  */
 import type { IoBus } from '../bus/io-bus.js';
 import type { PhysicalMemory } from '../bus/physical-memory.js';
@@ -23,7 +29,7 @@ import type { DeviceState } from '../devices/device.js';
 import { decode, Decoded, DecodeFault, K, modelTables, recomputeEa, type DecodeHost, type ModelTables, CS, SS, DS, ES } from './decoder.js';
 import { disassemble } from './disasm.js';
 import { SEMANTICS, type SemFn } from './semantics.js';
-import { INSN_SPECS, modelRank, type CpuModel, CF, PF, AF, ZF, SF, TF, IF, DF, OF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
+import { INSN_SPECS, Priv, modelRank, type CpuModel, CF, PF, AF, ZF, SF, TF, IF, DF, OF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
 import { Mmu } from './mmu.js';
 import { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY } from './faults.js';
 
@@ -43,6 +49,11 @@ export interface TraceEntry {
 }
 
 const DCACHE_SIZE = 4096;
+
+/** Benign exceptions for double-fault classification (SDM Vol. 3 Table 6-4): not #DE, #TS, #NP, #SS, #GP, #PF. */
+function benign(v: number): boolean {
+  return !(v === 0 || (v >= 10 && v <= 14));
+}
 
 export { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY };
 
@@ -557,7 +568,6 @@ export class Cpu implements DecodeHost {
 
   /** Exception delivery with double/triple fault escalation (SDM Vol. 3 §6.15, Interrupt 8). */
   private deliverFault(vector: number, code: number, pushEip: number): void {
-    const benign = (v: number): boolean => !(v === 0 || (v >= 10 && v <= 14));
     this.deliveringDepth++;
     try {
       this.interrupt(vector, pushEip, code, false);
@@ -697,6 +707,14 @@ export class Cpu implements DecodeHost {
       if (this.traceBuf !== undefined) this.recordTrace(d, start);
       // SDM Vol. 2 LOCK: on the 386 and later, LOCK with anything but a locked read-modify-write form is #UD.
       if (d.lock && this.rank >= 3 && (d.spec.lockable !== true || d.kind[0] !== K.Mem)) this.fault(EX_UD, -1);
+      // Privilege rules from the spec row (the rules that depend on operands, such as the
+      // I/O bitmap or V86 IOPL, are applied by the semantic functions).
+      const priv = d.spec.priv;
+      if (priv !== Priv.None) {
+        if (priv === Priv.Cpl0) this.checkCpl0();
+        else if (priv === Priv.Iopl) this.checkIopl();
+        else if (priv === Priv.ProtOnly && (!this.protectedMode || this.v86)) this.fault(EX_UD, -1);
+      }
       const trap = (this.flags & TF) !== 0;
       this.sem[d.specIndex](this, d);
       // Single-step: a debug trap after the instruction (SDM Vol. 3 §17.3.1.4); INT n clears TF itself.

@@ -14,6 +14,7 @@ import { ATTR_PRESENT, EX_GP, EX_NP, EX_PF, EX_SS, EX_TS, EX_UD } from './faults
 import { CS, DS, ES, FS, GS, SS, K, type Decoded } from './decoder.js';
 import { IF, NT, RF, TF, VM, ZF, AC } from './spec.js';
 
+const DATA_SEGS: readonly number[] = [ES, DS, FS, GS];
 const TLB_VALID = 1;
 const TLB_WRITE = 2; // writable at the page level
 const TLB_USER = 4;
@@ -558,7 +559,7 @@ export class Mmu {
   /** After a return to an outer level, data segments more privileged than CPL become null (SDM RET). */
   private invalidateOuterSegments(): void {
     const c = this.c;
-    for (const s of [ES, DS, FS, GS]) {
+    for (const s of DATA_SEGS) {
       const a = c.segAttr[s];
       const dpl = (a >> 5) & 3;
       const conformingCode = (a & 0x1c) === 0x1c;

@@ -67,6 +67,10 @@ export const enum Priv {
   Iopl = 2,
   /** Only in protected mode (not real, not V86) → #UD otherwise. */
   ProtOnly = 3,
+  /** IOPL-sensitive only in V86 mode (PUSHF/POPF/INT n/IRET; SDM Vol. 3 §20.2.7). */
+  IoplV86 = 4,
+  /** I/O: CPL > IOPL or V86 → the TSS I/O permission bitmap decides (SDM Vol. 1 §19.5). */
+  IoPermission = 5,
 }
 
 export interface InsnSpec {
@@ -202,10 +206,10 @@ row(0x68, 'push', 'Iv', { since: '80186' });
 row(0x69, 'imul', 'Gv,Ev,Iv', { since: '80186', w: OSZAPC, u: SF | ZF | AF | PF });
 row(0x6a, 'push', 'Ibs', { since: '80186' });
 row(0x6b, 'imul', 'Gv,Ev,Ibs', { since: '80186', w: OSZAPC, u: SF | ZF | AF | PF });
-row(0x6c, 'ins', 'Yb,DX', { since: '80186', r: DF, priv: Priv.Iopl });
-row(0x6d, 'ins', 'Yv,DX', { since: '80186', r: DF, priv: Priv.Iopl });
-row(0x6e, 'outs', 'DX,Xb', { since: '80186', r: DF, priv: Priv.Iopl });
-row(0x6f, 'outs', 'DX,Xv', { since: '80186', r: DF, priv: Priv.Iopl });
+row(0x6c, 'ins', 'Yb,DX', { since: '80186', r: DF, priv: Priv.IoPermission });
+row(0x6d, 'ins', 'Yv,DX', { since: '80186', r: DF, priv: Priv.IoPermission });
+row(0x6e, 'outs', 'DX,Xb', { since: '80186', r: DF, priv: Priv.IoPermission });
+row(0x6f, 'outs', 'DX,Xv', { since: '80186', r: DF, priv: Priv.IoPermission });
 for (let c = 0; c < 16; c++) {
   row(0x70 + c, 'j' + CC[c], 'Jb', { r: CC_READ[c], bb: true });
   // 8086: 60–6F decode as 70–7F (only opcode bits 3..0 are checked).
@@ -236,8 +240,8 @@ row(0x98, 'cbw', '');
 row(0x99, 'cwd', '');
 row(0x9a, 'callf', 'Ap', { bb: true });
 row(0x9b, 'wait', '');
-row(0x9c, 'pushf', '', { r: 0xffffffff, priv: Priv.Iopl });
-row(0x9d, 'popf', '', { w: 0xffffffff, bb: true, priv: Priv.Iopl });
+row(0x9c, 'pushf', '', { r: 0xffffffff, priv: Priv.IoplV86 });
+row(0x9d, 'popf', '', { w: 0xffffffff, bb: true, priv: Priv.IoplV86 });
 row(0x9e, 'sahf', '', { w: SF | ZF | AF | PF | CF });
 row(0x9f, 'lahf', '', { r: SF | ZF | AF | PF | CF });
 row(0xa0, 'mov', 'AL,Ob');
@@ -297,10 +301,10 @@ row(0xc8, 'enter', 'Iw,Ib', { since: '80186' });
 row(0xc9, 'leave', '', { since: '80186' });
 row(0xca, 'retf', 'Iw', { bb: true });
 row(0xcb, 'retf', '', { bb: true });
-row(0xcc, 'int3', '', { bb: true });
-row(0xcd, 'int', 'Ib', { bb: true });
-row(0xce, 'into', '', { r: OF, bb: true });
-row(0xcf, 'iret', '', { w: 0xffffffff, bb: true });
+row(0xcc, 'int3', '', { bb: true, priv: Priv.IoplV86 });
+row(0xcd, 'int', 'Ib', { bb: true, priv: Priv.IoplV86 });
+row(0xce, 'into', '', { r: OF, bb: true, priv: Priv.IoplV86 });
+row(0xcf, 'iret', '', { w: 0xffffffff, bb: true, priv: Priv.IoplV86 });
 row(0xd4, 'aam', 'Ib', { w: OSZAPC, u: OF | AF | CF });
 row(0xd5, 'aad', 'Ib', { w: OSZAPC, u: OF | AF | CF });
 row(0xd6, 'salc', '', { r: CF });
@@ -310,18 +314,18 @@ row(0xe0, 'loopne', 'Jb', { r: ZF, bb: true });
 row(0xe1, 'loope', 'Jb', { r: ZF, bb: true });
 row(0xe2, 'loop', 'Jb', { bb: true });
 row(0xe3, 'jcxz', 'Jb', { bb: true });
-row(0xe4, 'in', 'AL,Ib', { priv: Priv.Iopl });
-row(0xe5, 'in', 'eAX,Ib', { priv: Priv.Iopl });
-row(0xe6, 'out', 'Ib,AL', { priv: Priv.Iopl });
-row(0xe7, 'out', 'Ib,eAX', { priv: Priv.Iopl });
+row(0xe4, 'in', 'AL,Ib', { priv: Priv.IoPermission });
+row(0xe5, 'in', 'eAX,Ib', { priv: Priv.IoPermission });
+row(0xe6, 'out', 'Ib,AL', { priv: Priv.IoPermission });
+row(0xe7, 'out', 'Ib,eAX', { priv: Priv.IoPermission });
 row(0xe8, 'call', 'Jv', { bb: true });
 row(0xe9, 'jmp', 'Jv', { bb: true });
 row(0xea, 'jmpf', 'Ap', { bb: true });
 row(0xeb, 'jmp', 'Jb', { bb: true });
-row(0xec, 'in', 'AL,DX', { priv: Priv.Iopl });
-row(0xed, 'in', 'eAX,DX', { priv: Priv.Iopl });
-row(0xee, 'out', 'DX,AL', { priv: Priv.Iopl });
-row(0xef, 'out', 'DX,eAX', { priv: Priv.Iopl });
+row(0xec, 'in', 'AL,DX', { priv: Priv.IoPermission });
+row(0xed, 'in', 'eAX,DX', { priv: Priv.IoPermission });
+row(0xee, 'out', 'DX,AL', { priv: Priv.IoPermission });
+row(0xef, 'out', 'DX,eAX', { priv: Priv.IoPermission });
 row(0xf0, 'lock', '', { prefix: true });
 row(0xf1, 'lock', '', { prefix: true, until: '80186' });
 row(0xf1, 'int1', '', { since: '80386', bb: true });
