@@ -161,7 +161,7 @@ export async function runCase(task: CaseTask, factory: MachineFactory | (() => P
   } catch (e) {
     outcome = e instanceof StepFailure ? 'FAIL' : 'ERROR';
     res.message = e instanceof Error ? e.message : String(e);
-    if (!(e instanceof StepFailure) && !(e instanceof InfraFailure)) res.message = `engine error: ${res.message}`;
+    if (!(e instanceof StepFailure) && !(e instanceof InfraFailure)) res.message = `${c.script ? 'error in the case script or the engine' : 'engine error'}: ${res.message}`;
   }
   res.wallMs = Math.round((performance.now() - started) * 1000) / 1000;
   const records = session?.records ?? [];

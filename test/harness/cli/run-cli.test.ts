@@ -27,7 +27,10 @@ function newest(dir: string): number {
   return t;
 }
 
-/** The CLI runs compiled code: build when dist/ is missing or older than the sources. */
+/**
+ * The CLI runs compiled code: build when dist/ is missing or older than the
+ * sources (`npm test` builds first, so in CI this is a no-op).
+ */
 async function ensureBuilt(): Promise<void> {
   const main = path.join(REPO, 'dist', 'harness', 'cli', 'main.js');
   const built = existsSync(main) ? statSync(main).mtimeMs : 0;
@@ -49,7 +52,7 @@ beforeAll(async () => {
   await ensureBuilt();
   work = mkdtempSync(path.join(tmpdir(), 'lab-cli-'));
   cpSync(path.join(REPO, 'golden', 'smoke'), path.join(work, 'golden', 'smoke'), { recursive: true });
-}, 120_000);
+}, 300_000);
 
 describe('lab run on the real engine', () => {
   it('runs the smoke cases, writes results, JUnit and a report; two shards merged equal one run', async () => {
