@@ -14,6 +14,8 @@ export interface CompareResult {
   /** Why it is not equal, in one line. */
   reason?: string;
   diffPixels: number;
+  /** The rectangle around the differing pixels. */
+  box?: Rect;
   /** Differences in red over a faded expected image (absent when sizes differ). */
   diff?: Frame;
 }
@@ -64,12 +66,38 @@ export function compareFrames(expected: Frame, actual: Frame, meta: Pick<GoldenM
   const diff = wantDiff ? new Uint8Array(width * height * 4) : undefined;
   const diffPixels = pixelmatch(expected.data, act, diff, width, height, { threshold: meta.tolerance.threshold, includeAA: true });
   const equal = diffPixels <= meta.tolerance.pixels;
+  const box = diff && diffPixels > 0 ? diffBox(diff, width, height) : undefined;
+  const where = box ? ` in x ${box.x}..${box.x + box.width - 1}, y ${box.y}..${box.y + box.height - 1}` : '';
   return {
     equal,
-    reason: equal ? undefined : `${diffPixels} pixel${diffPixels === 1 ? '' : 's'} differ${diffPixels === 1 ? 's' : ''} (tolerance ${meta.tolerance.pixels})`,
+    reason: equal ? undefined : `${diffPixels} pixel${diffPixels === 1 ? '' : 's'} differ${diffPixels === 1 ? 's' : ''}${where} (tolerance ${meta.tolerance.pixels})`,
     diffPixels,
+    box,
     diff: diff ? { width, height, data: diff } : undefined,
   };
+}
+
+/**
+ * The rectangle around the differing pixels of a pixelmatch diff image: they
+ * are pure red there, while unchanged pixels are drawn as grey (r = g = b).
+ */
+function diffBox(diff: Uint8Array, width: number, height: number): Rect | undefined {
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 4;
+      if (diff[o] === 255 && diff[o + 1] === 0 && diff[o + 2] === 0) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+    }
+  }
+  return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
 /** Quick equality for polling loops (no diff image). */

@@ -83,7 +83,7 @@ describe('lab run on the real engine', () => {
     writePng(gp, g);
     const r = await lab('run', SMOKE, '--grep', 'smoke/text-mode$', '--results', 'bad', '--report', 'bad-report', ...common());
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('screen differs from golden "screen": 1 pixel differs (tolerance 0)');
+    expect(r.stderr).toContain('screen differs from golden "screen": 1 pixel differs in x 100..100, y 100..100 (tolerance 0)');
     const c = readResults(path.join(work, 'bad')).results.cases[0]!;
     expect(c.outcome).toBe('FAIL');
     const step = c.steps.find((s) => s.kind === 'expect_golden')!;

@@ -37,6 +37,7 @@ describe('golden comparison', () => {
         const r = compareFrames(f, g, exact);
         expect(r.equal).toBe(false);
         expect(r.diffPixels).toBe(1);
+        expect(r.box).toEqual({ x: px % f.width, y: Math.floor(px / f.width), width: 1, height: 1 });
         // Excluding exactly that pixel, or allowing one pixel, makes it match.
         const x = px % f.width;
         const y = Math.floor(px / f.width);

@@ -143,7 +143,7 @@ describe('Session goldens', () => {
     g.data[o] = 0;
     writePng(gp, g);
     const b = await atRect('none', root);
-    expect(() => b.s.expectGolden('red')).toThrow(/1 pixel differs \(tolerance 0\)/);
+    expect(() => b.s.expectGolden('red')).toThrow(/1 pixel differs in x 40..40, y 40..40 \(tolerance 0\)/);
     const rec = b.s.records.at(-1)!;
     expect(rec.diffPixels).toBe(1);
     expect(rec.artifacts?.diff).toBe('red.diff.png');
