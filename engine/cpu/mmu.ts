@@ -130,7 +130,8 @@ export class Mmu {
         if ((v & 0x80000001) === 0x80000000) c.fault(EX_GP, 0);
         const keep = c.rank >= 4 ? 0xe005003f : 0x8000001f;
         c.cr0 = (v & keep) >>> 0;
-        if (c.rank === 3) c.cr0 |= 0x10; // 386 ET hard-wired to 1 with no 387
+        // ET is hard-wired to 1 from the i486 on; on the 386 it is a plain bit the BIOS sets for a 387.
+        if (c.rank >= 4) c.cr0 |= 0x10;
         this.flush();
         if ((c.cr0 & 1) === 0) c.cpl = 0;
         return;
