@@ -207,6 +207,7 @@ export class Fdc82077 implements Device {
   }
 
   ejectMedia(drive: number): void {
+    if (drive !== 0 && drive !== 1) throw new Error(`floppy drive ${drive} does not exist (drives 0 and 1 are fitted)`);
     const d = this.drives[drive];
     d.media = null;
     d.geometry = null;
@@ -219,6 +220,7 @@ export class Fdc82077 implements Device {
   }
 
   private attach(drive: number, media: BlockDevice, file?: string): void {
+    if (drive !== 0 && drive !== 1) throw new Error(`floppy drive ${drive} does not exist (drives 0 and 1 are fitted)`);
     const d = this.drives[drive];
     d.geometry = floppyGeometryForSize(media.sectorCount * 512, file);
     d.media = media;
