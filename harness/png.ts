@@ -1,12 +1,15 @@
-/** PNG encoding and decoding of RGBA frames (pngjs, synchronous). */
+/**
+ * PNG files of RGBA frames. Encoding is the engine's (fixed encoder options,
+ * so the bytes are a pure function of the pixels and match `lab boot`
+ * screenshots); decoding uses pngjs.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
+import { encodePng as engineEncodePng } from '../engine/display/png.js';
 import type { Frame } from './machine-api.js';
 
 export function encodePng(frame: Frame): Buffer {
-  const png = new PNG({ width: frame.width, height: frame.height });
-  png.data = Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
-  return PNG.sync.write(png);
+  return engineEncodePng(frame);
 }
 
 export function decodePng(bytes: Buffer): Frame {
