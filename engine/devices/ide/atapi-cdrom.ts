@@ -465,8 +465,9 @@ export class AtapiCdrom extends IdeDrive {
       case 0x4a: { // GET EVENT STATUS NOTIFICATION (polled only)
         if ((c[1] & 1) === 0) return this.checkCondition(SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD, 0);
         let n: number;
+        // Event data length counts the descriptor after the 4-byte header (MMC-3 §6.5.2.1).
         if ((c[4] & 0x10) !== 0) {
-          putBe16(r, 0, 6);
+          putBe16(r, 0, 4);
           r[2] = 0x04; // media class
           r[3] = 0x10; // supported: media
           r[4] = this.mediaEvent;
@@ -474,7 +475,7 @@ export class AtapiCdrom extends IdeDrive {
           this.mediaEvent = 0;
           n = 8;
         } else {
-          putBe16(r, 0, 2);
+          putBe16(r, 0, 0);
           r[2] = 0x80; // no event available
           r[3] = 0x10;
           n = 4;

@@ -118,7 +118,7 @@ describe('ATAPI CD-ROM on the secondary channel', () => {
     expect([sense[0], sense[2], sense[12]]).toEqual([0x70, 2, 0x3a]);
     m.cd.insertMedia(new MemoryBlockDevice(40).fillPattern());
     const ev = packet(m, [0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8, 0]).data;
-    expect([...ev]).toEqual([0, 6, 4, 0x10, 2, 2, 0, 0]);
+    expect([...ev]).toEqual([0, 4, 4, 0x10, 2, 2, 0, 0]);
     const ua = packet(m, [0x00]);
     expect(ua.error >>> 4).toBe(6);
     expect(packet(m, [0x03, 0, 0, 0, 18, 0]).data[12]).toBe(0x28);
