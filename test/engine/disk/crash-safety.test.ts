@@ -192,7 +192,7 @@ describe('crash safety: simulated crash after every write syscall', () => {
   for (const kind of ['dynamic', 'differencing'] as const) {
     it(`${kind}: every prefix of the syscall sequence leaves a valid image`, () => {
       const seed = 5;
-      const writes = 16;
+      const writes = 10;
       const template = makeImage(kind, `sim-${kind}`, SECTORS_SIM);
       const pristine = fs.readFileSync(template.image);
       const realWrite = cjsFs.writeSync;
