@@ -29,7 +29,7 @@ import type { DeviceState } from '../devices/device.js';
 import { decode, Decoded, DecodeFault, K, modelTables, recomputeEa, type DecodeHost, type ModelTables, CS, SS, DS, ES } from './decoder.js';
 import { disassemble } from './disasm.js';
 import { SEMANTICS, type SemFn } from './semantics.js';
-import { INSN_SPECS, Priv, modelRank, type CpuModel, CF, PF, AF, ZF, SF, TF, IF, DF, OF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
+import { INSN_SPECS, Priv, modelRank, type CpuModel, TF, IF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
 import { Mmu } from './mmu.js';
 import { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY } from './faults.js';
 
@@ -648,17 +648,17 @@ export class Cpu implements DecodeHost {
     const m = this.memory;
     let lin: number;
     if (this.rank <= 1) {
-      if ((start & 0xffff) > 0xfff0) return this.decodeFresh(start, -1, big);
+      if ((start & 0xffff) > 0xfff0) return this.decodeFresh(start);
       lin = this.segBase[CS] + (start & 0xffff);
     } else {
-      if (start > this.segLimit[CS]) return this.decodeFresh(start, -1, big);
+      if (start > this.segLimit[CS]) return this.decodeFresh(start);
       lin = (this.segBase[CS] + start) >>> 0;
     }
     const off = lin & 0xfff;
-    if (off > 0xff0) return this.decodeFresh(start, -1, big);
+    if (off > 0xff0) return this.decodeFresh(start);
     let phys = this.pagingOn ? this.mmu.translate(lin, false) : lin;
     phys = (phys & m.addressMask) >>> 0;
-    if (m.pageKind[phys >>> 12] !== 0) return this.decodeFresh(start, -1, big);
+    if (m.pageKind[phys >>> 12] !== 0) return this.decodeFresh(start);
     const key = big ? phys + 0x100000000 : phys;
     const slot = (phys ^ (phys >>> 11)) & (DCACHE_SIZE - 1);
     const e = this.dcache[slot];
@@ -684,7 +684,7 @@ export class Cpu implements DecodeHost {
     return d;
   }
 
-  private decodeFresh(start: number, _slot: number, _big: boolean): Decoded {
+  private decodeFresh(start: number): Decoded {
     decode(this.tables, this, start, this.d);
     return this.d;
   }
@@ -836,9 +836,6 @@ export class Cpu implements DecodeHost {
   endNmi(): void {
     this.inNmi = false;
   }
-
-  /** Unused-flag helper exported for semantics. */
-  static readonly FLAG_BITS = { CF, PF, AF, ZF, SF, TF, IF, DF, OF };
 }
 
 export { ES, CS, SS, DS };
