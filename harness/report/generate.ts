@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import { readResults, type CaseResult, type LoadedResults, OUTCOMES } from '../results/schema.js';
-import { ResultsStore, type StoredCase } from '../results/store-sqlite.js';
+import { ResultsStore, storedAsCaseResults, type StoredCase } from '../results/store-sqlite.js';
 import { lineChart, median, outcomeGrid } from './charts.js';
 import { CASE, CSS, LAYOUT, OVERVIEW, TRENDS, VIEWER_JS } from './templates.js';
 import { tierClass, tierOf } from './tier.js';
@@ -23,6 +23,8 @@ export interface ReportOptions {
   db: string | null;
   /** How many engine builds the trends cover. */
   builds?: number;
+  /** How many earlier builds from the store the overview matrix adds (default 5). */
+  matrixBuilds?: number;
 }
 
 const hb = Handlebars.create();
@@ -62,6 +64,29 @@ function groupBuilds(loaded: LoadedResults[]): Build[] {
   // Builds in order of their latest run; the last is "latest".
   const lastRun = (b: Build) => b.sources.map((s) => s.results.run.startedAt).sort().at(-1)!;
   return [...byKey.values()].sort((a, b) => (lastRun(a) < lastRun(b) ? -1 : lastRun(a) > lastRun(b) ? 1 : 0));
+}
+
+/**
+ * Earlier engine builds from the results store, oldest first, so the overview
+ * matrix shows history (and new failures) even for a report of a single run.
+ * Builds that the given results cover are left out.
+ */
+function storeBuilds(opts: ReportOptions, loaded: LoadedResults[]): Build[] {
+  if (!opts.db || !existsSync(opts.db)) return [];
+  const given = new Set(loaded.map((l) => l.results.run.engine.commit));
+  const firstGiven = loaded.map((l) => l.results.run.startedAt).sort()[0]!;
+  const store = new ResultsStore(opts.db);
+  try {
+    const builds = store.builds(opts.matrixBuilds ?? 5).filter((b) => !given.has(b.engineCommit) && b.lastRun < firstGiven);
+    return builds.map((b) => {
+      const cases = new Map<string, { result: CaseResult; source: LoadedResults }>();
+      const source = { file: opts.db!, dir: path.dirname(opts.db!), results: undefined as never } as LoadedResults;
+      for (const c of storedAsCaseResults(store.casesFor([b.engineCommit]))) cases.set(`${c.id}\0${c.image?.label ?? ''}`, { result: c, source });
+      return { key: b.engineCommit, label: b.engineCommit.slice(0, 10), commit: b.engineCommit, startedAt: b.lastRun, cases, sources: [] };
+    });
+  } finally {
+    store.close();
+  }
 }
 
 const BAD = new Set(['FAIL', 'XPASS', 'ERROR']);
@@ -178,6 +203,7 @@ function trendData(opts: ReportOptions, builds: Build[]): TrendData {
         caseName: c.name,
         caseId: c.id,
         imageHash: c.image?.sha256 ?? '',
+        imageLabel: c.image?.label ?? '',
         tier: c.tier,
         outcome: c.outcome,
         instructions: c.instructions,
@@ -223,7 +249,7 @@ export function writeReport(opts: ReportOptions): string {
   const out = path.resolve(opts.out);
   rmSync(path.join(out, 'cases'), { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const builds = groupBuilds(loaded);
+  const builds = [...storeBuilds(opts, loaded), ...groupBuilds(loaded)];
   const latest = builds.at(-1)!;
   const previous = builds.length > 1 ? builds.at(-2) : undefined;
 

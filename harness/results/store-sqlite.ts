@@ -22,6 +22,7 @@ export interface StoredCase {
   caseName: string;
   caseId: string;
   imageHash: string;
+  imageLabel: string;
   tier: string;
   outcome: Outcome;
   instructions: number;
@@ -66,6 +67,7 @@ export class ResultsStore {
         case_name TEXT NOT NULL,
         case_id TEXT NOT NULL,
         image_hash TEXT NOT NULL,
+        image_label TEXT NOT NULL DEFAULT '',
         tier TEXT NOT NULL,
         outcome TEXT NOT NULL,
         instructions INTEGER NOT NULL,
@@ -77,6 +79,9 @@ export class ResultsStore {
       );
       CREATE INDEX IF NOT EXISTS case_key ON case_results (engine_commit, suite, case_name, image_hash, tier);
     `);
+    // Stores written before image labels were recorded get the column added.
+    const cols = this.db.prepare('PRAGMA table_info(case_results)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'image_label')) this.db.exec("ALTER TABLE case_results ADD COLUMN image_label TEXT NOT NULL DEFAULT ''");
     const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('version') as { value: string } | undefined;
     if (!v) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('version', String(STORE_VERSION));
     else if (Number(v.value) !== STORE_VERSION) throw new InfraError(`${file}: results store version ${v.value} is not supported (expected ${STORE_VERSION})`);
@@ -89,9 +94,12 @@ export class ResultsStore {
       this.db
         .prepare('INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(r.run.id, r.run.engine.commit, r.run.engine.version, r.run.engine.dirty ? 1 : 0, r.run.startedAt, r.run.finishedAt, r.run.shard ? `${r.run.shard.index}/${r.run.shard.count}` : null, resultsFile ?? null);
-      const ins = this.db.prepare('INSERT INTO case_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const ins = this.db.prepare(
+        `INSERT INTO case_results (run_id, engine_commit, suite, case_name, case_id, image_hash, image_label, tier, outcome, instructions, virtual_ms, wall_ms, mips, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
       for (const c of r.cases) {
-        ins.run(r.run.id, r.run.engine.commit, c.suite, c.name, c.id, c.image?.sha256 ?? '', c.tier, c.outcome, c.instructions, c.virtualMs, c.wallMs, c.mips, r.run.startedAt);
+        ins.run(r.run.id, r.run.engine.commit, c.suite, c.name, c.id, c.image?.sha256 ?? '', c.image?.label ?? '', c.tier, c.outcome, c.instructions, c.virtualMs, c.wallMs, c.mips, r.run.startedAt);
       }
     });
     tx();
@@ -111,7 +119,7 @@ export class ResultsStore {
   casesFor(commits: string[]): StoredCase[] {
     if (commits.length === 0) return [];
     const q = `SELECT run_id AS runId, engine_commit AS engineCommit, started_at AS startedAt, suite, case_name AS caseName, case_id AS caseId,
-      image_hash AS imageHash, tier, outcome, instructions, virtual_ms AS virtualMs, wall_ms AS wallMs, mips
+      image_hash AS imageHash, image_label AS imageLabel, tier, outcome, instructions, virtual_ms AS virtualMs, wall_ms AS wallMs, mips
       FROM case_results WHERE engine_commit IN (${commits.map(() => '?').join(',')}) ORDER BY started_at, case_id`;
     return this.db.prepare(q).all(...commits) as StoredCase[];
   }
@@ -139,7 +147,7 @@ export function storedAsCaseResults(rows: StoredCase[]): CaseResult[] {
     line: 0,
     app: r.suite,
     tags: [],
-    image: r.imageHash ? { label: r.imageHash.slice(0, 12), sha256: r.imageHash } : null,
+    image: r.imageHash ? { label: r.imageLabel || r.imageHash.slice(0, 12), sha256: r.imageHash } : null,
     tier: r.tier,
     cpuModel: '',
     outcome: r.outcome,

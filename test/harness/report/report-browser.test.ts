@@ -179,6 +179,19 @@ describe('HTML report in Chromium', () => {
   });
 });
 
+describe('report of a single run', () => {
+  it('takes earlier builds from the results store, so new failures still come first', async () => {
+    const { readFileSync } = await import('node:fs');
+    const only = writeReport({ results: [path.join(root, 'results-2222222222bbbb')], out: path.join(root, 'report-one'), db: path.join(root, 'lab.db') });
+    const html = readFileSync(only, 'utf8');
+    expect(html).toContain('<th title="1111111111aaaa">1111111111</th>');
+    expect(html.indexOf('NEW FAILURE')).toBeGreaterThan(0);
+    expect(html.indexOf('demo/screen')).toBeLessThan(html.indexOf('demo/printer'));
+    const alone = writeReport({ results: [path.join(root, 'results-2222222222bbbb')], out: path.join(root, 'report-alone'), db: null });
+    expect(readFileSync(alone, 'utf8')).not.toContain('1111111111');
+  });
+});
+
 describe('compatibility tiers', () => {
   it('derive from checks only', () => {
     expect(tierOf(['PASS', 'PASS', 'SKIP'])).toBe('Works');
