@@ -133,11 +133,14 @@ describe('HTML report in Chromium', () => {
   it('every page loads without console errors and every link and image resolves', async () => {
     const seen = new Set<string>();
     const queue = [pathToFileURL(index).href];
+    // One tab for the whole crawl; errors are collected per page.
+    const { page, errors } = await open('about:blank');
     while (queue.length) {
       const url = queue.shift()!;
       if (seen.has(url)) continue;
       seen.add(url);
-      const { page, errors } = await open(url);
+      errors.length = 0;
+      await page.goto(url, { waitUntil: 'load' });
       expect(errors, url).toEqual([]);
       const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => (a as unknown as { href: string }).href));
       for (const h of hrefs) {
@@ -148,8 +151,8 @@ describe('HTML report in Chromium', () => {
       }
       const broken = await page.$$eval('img', (imgs) => (imgs as unknown as { complete: boolean; naturalWidth: number; src: string }[]).filter((i) => !i.complete || i.naturalWidth === 0).map((i) => i.src));
       expect(broken, url).toEqual([]);
-      await page.close();
     }
+    await page.close();
     // index, trends and one page per case.
     expect(seen.size).toBe(2 + 4);
   });
