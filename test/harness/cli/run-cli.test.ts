@@ -8,7 +8,9 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
+import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readPng, writePng } from '../../../harness/png.js';
 import { readResults, type CaseResult } from '../../../harness/results/schema.js';
@@ -61,6 +63,20 @@ describe('lab run on the real engine', () => {
     expect(r.exitCode).toBe(0);
     expect(existsSync(path.join(work, 'report', 'index.html'))).toBe(true);
     expect(readFileSync(path.join(work, 'junit.xml'), 'utf8')).toContain('tests="2" failures="0" errors="0"');
+    // The report opens in Chromium from file:// without errors.
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (msg) => void (msg.type() === 'error' && errors.push(msg.text())));
+      page.on('pageerror', (e) => void errors.push(String(e)));
+      await page.goto(pathToFileURL(path.join(work, 'report', 'index.html')).href);
+      expect(await page.locator('table.matrix .o-PASS').count()).toBe(2);
+      expect(await page.locator('table.apps').innerText()).toContain('Works');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
     const whole = readResults(path.join(work, 'all')).results;
     expect(whole.cases.every((c) => c.instructions > 0)).toBe(true);
 
