@@ -1,6 +1,7 @@
 /**
- * Differential test against QEMU (TCG, -cpu pentium3): one boot sector runs a
- * deterministic stream of 32-bit ALU operations on pseudo-random operands and
+ * Differential test against QEMU (TCG, -cpu pentium3): a small boot program runs a
+ * deterministic stream of 32-bit ALU and string operations (with REP, segment
+ * and address-size prefixes) on pseudo-random operands and
  * writes each result and its defined flags (undefined ones masked per the
  * SDM) to the debug port 0xE9. The same bytes run on our CPU in real mode;
  * the two transcripts must match exactly.
@@ -62,11 +63,26 @@ const OPS: [string, number][] = [
   ['bswap eax', 0],
   ['cbw\ncwde\ncdq\nxor eax, edx', 0],
   ['setg al\nsetbe ah', 0],
+  // String instructions (DS = ES = FS = 0x2000, filled with pseudo-random bytes); counts come from EBX
+  // (EDX is clobbered by MUL/CDQ above); flags survive LEA/MOV/POP.
+  ['push ecx\nmov esi, 0x100\nmov edi, 0x180\nmov ecx, ebx\nand ecx, 31\ncld\nrep movsb\nlea eax, [esi+edi*2]\nlea eax, [eax+ecx*8]\npop ecx', 0x8d5],
+  ['mov eax, [0x180]', 0],
+  ['push ecx\nmov esi, 0x340\nmov edi, 0x3c0\nmov ecx, ebx\nand ecx, 31\nstd\na32 rep movsw\ncld\nlea eax, [esi+edi*2]\nlea eax, [eax+ecx*8]\npop ecx', 0x8d5],
+  ['mov eax, [0x3a0]', 0],
+  ['push ecx\nmov esi, 0xABCD0400\nmov edi, 0x12340400\nmov ecx, ebx\nand ecx, 31\nor ecx, 0x55550000\nrep a16 cmpsb\nlea eax, [esi+edi*2]\nlea eax, [eax+ecx*8]\npop ecx', 0x8d5],
+  ['push ecx\nmov esi, 0x500\nmov edi, 0x500\nmov ecx, ebx\nand ecx, 31\nmov byte [0x510], 0\nrepne a32 cmpsd\nlea eax, [esi+edi*2]\nlea eax, [eax+ecx*8]\npop ecx', 0x8d5],
+  ['push ecx\nmov edi, 0x600\nmov ecx, 64\nmov al, bl\nrepne scasb\nlea eax, [edi+ecx*4]\npop ecx', 0x8d5],
+  ['push ecx\nmov edi, 0xFFFF0700\nmov ecx, ebx\nand ecx, 31\nmov eax, ebx\na16 rep stosd\nlea eax, [edi+ecx*4]\npop ecx', 0x8d5],
+  ['mov eax, [0x708]', 0],
+  ['mov esi, 0x800\nfs lodsd\nlea eax, [eax+esi]', 0],
+  ['mov esi, 0x900\nmov edi, 0x980\nes movsd\nmov eax, [0x980]', 0],
+  ['mov edi, 0xa00\nmov ax, 0x1234\nstosw\nstd\nstosb\ncld\nmov eax, [0x9fe]\nlea eax, [eax+edi]', 0],
 ];
 
 function program(iterations: number): string {
+  // ESI holds the generator state and EDI is free: both are preserved around each operation.
   const ops = OPS.map(
-    ([insn, mask]) => `mov eax, ebx\n${insn}\npushfd\ncall out32\npop eax\nand eax, ${mask}\ncall out32\n`,
+    ([insn, mask]) => `push esi\npush edi\nmov eax, ebx\n${insn}\npop edi\npop esi\npushfd\ncall out32\npop eax\nand eax, ${mask}\ncall out32\n`,
   ).join('');
   return `
 bits 16
@@ -77,6 +93,16 @@ org 0x7c00
   mov ss, ax
   mov sp, 0x7000
   mov esi, 0x12345678
+  mov ax, 0x2000
+  mov ds, ax
+  mov es, ax
+  mov fs, ax
+  xor di, di
+  mov cx, 0x400
+fill:
+  call rnd
+  stosd
+  loop fill
   mov cx, ${iterations}
 iter:
   push cx
