@@ -77,6 +77,14 @@ const OPS: [string, number][] = [
   ['mov esi, 0x800\nfs lodsd\nlea eax, [eax+esi]', 0],
   ['mov esi, 0x900\nmov edi, 0x980\nes movsd\nmov eax, [0x980]', 0],
   ['mov edi, 0xa00\nmov ax, 0x1234\nstosw\nstd\nstosb\ncld\nmov eax, [0x9fe]\nlea eax, [eax+edi]', 0],
+  // Bit operations on memory with register offsets reaching before and after the operand.
+  ['push ecx\nmov ecx, ebx\nand ecx, 0x3ff\nbtc dword [0xc00], ecx\nneg ecx\nbts word [0xc80], cx\nmov eax, [0xc00]\npop ecx', 0x001],
+  ['mov eax, [0xbfc]\nxor eax, [0xc04]', 0],
+  ['imul eax, ecx, -7', 0x801],
+  ['cmovo eax, ecx\ncmovs ax, dx', 0],
+  ['push ebx\nmov bx, 0x40\nxlatb\npop ebx', 0],
+  ['push ebp\nenter 12, 0\nmov eax, esp\nleave\nxor eax, ebp\npop ebp', 0],
+  ['pushad\nxor eax, eax\nmov ebx, 1\npopad\nlea eax, [eax+ebx]', 0],
 ];
 
 function program(iterations: number): string {
