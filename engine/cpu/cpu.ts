@@ -185,7 +185,13 @@ export class Cpu implements DecodeHost {
     this.mmu.flush();
   }
 
-  /** CPUID family/model/stepping signature (also EDX at reset). */
+  /**
+   * CPUID family/model/stepping signature (also EDX at reset; SDM Vol. 2 CPUID,
+   * "Version Information"). The models are chosen to match the features we
+   * implement: 'pentium' is a P54C (family 5, model 2) — model 4 would be the
+   * Pentium MMX, and we have no MMX; 'p6' is a Pentium Pro (family 6, model 1)
+   * — model 3 would be the Pentium II, which also has MMX.
+   */
   signature(): number {
     switch (this.model) {
       case '80386':
@@ -193,9 +199,9 @@ export class Cpu implements DecodeHost {
       case 'i486':
         return 0x0480;
       case 'pentium':
-        return 0x0543;
+        return 0x0525;
       case 'p6':
-        return 0x0633;
+        return 0x0619;
       default:
         return 0;
     }
