@@ -19,6 +19,10 @@ const TLB_VALID = 1;
 const TLB_WRITE = 2; // writable at the page level
 const TLB_USER = 4;
 const TLB_DIRTY = 8;
+/** Global translation (PTE/PDE bit 8 with CR4.PGE set): survives MOV to CR3 (SDM Vol. 3 §4.10.2.4). */
+const TLB_GLOBAL = 16;
+/** Scratch mark used while compacting the list of filled TLB slots. */
+const TLB_KEPT = 32;
 
 export class Mmu {
   /** Paging enabled (CR0.PG). */
@@ -31,9 +35,30 @@ export class Mmu {
 
   constructor(private readonly c: Cpu) {}
 
-  flush(): void {
-    for (const p of this.tlbUsed) this.tlb[p] = 0;
-    this.tlbUsed.length = 0;
+  /**
+   * Invalidate the TLB. `keepGlobal` is the MOV-to-CR3 case: with CR4.PGE set,
+   * translations for global pages stay cached (SDM Vol. 3 §4.10.4.1); every
+   * other flush (CR0.PG/CR4.PGE changes, reset, restore) drops them too.
+   */
+  flush(keepGlobal = false): void {
+    const tlb = this.tlb;
+    const used = this.tlbUsed;
+    if (keepGlobal && (this.c.cr4 & 0x80) !== 0) {
+      // Keep each global slot once (a slot can be listed twice after INVLPG + refill).
+      let n = 0;
+      for (const p of used) {
+        const e = tlb[p];
+        if ((e & TLB_GLOBAL) !== 0 && (e & TLB_KEPT) === 0) {
+          tlb[p] = e | TLB_KEPT;
+          used[n++] = p;
+        } else if ((e & TLB_KEPT) === 0) tlb[p] = 0;
+      }
+      used.length = n;
+      for (const p of used) tlb[p] &= ~TLB_KEPT;
+    } else {
+      for (const p of used) tlb[p] = 0;
+      used.length = 0;
+    }
     this.enabled = ((this.c.cr0 & 0x80000001) >>> 0) === 0x80000001;
     this.c.pagingOn = this.enabled;
   }
@@ -85,7 +110,10 @@ export class Mmu {
     }
     const page = lin >>> 12;
     if (this.tlb[page] === 0) this.tlbUsed.push(page);
-    this.tlb[page] = (phys | TLB_VALID | (flags & 2 ? TLB_WRITE : 0) | (flags & 4 ? TLB_USER : 0) | (flags & 0x40 ? TLB_DIRTY : 0)) | 0;
+    // G (bit 8 of the PTE, or of a 4 MiB PDE) only counts with CR4.PGE (SDM Vol. 3 §4.10.2.4).
+    const global = (flags & 0x100) !== 0 && (c.cr4 & 0x80) !== 0;
+    this.tlb[page] =
+      (phys | TLB_VALID | (flags & 2 ? TLB_WRITE : 0) | (flags & 4 ? TLB_USER : 0) | (flags & 0x40 ? TLB_DIRTY : 0) | (global ? TLB_GLOBAL : 0)) | 0;
     return (phys | (lin & 0xfff)) >>> 0;
   }
 
@@ -141,7 +169,7 @@ export class Mmu {
         return;
       case 3:
         c.cr3 = v >>> 0;
-        this.flush();
+        this.flush(true);
         return;
       case 4:
         if (c.rank < 5) c.fault(EX_UD, -1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nasm, realMachine, runToHalt } from './helpers.js';
+import { PM_PREAMBLE } from './pm-env.js';
 import { disassembleBytes } from '../../../engine/cpu/disasm.js';
 import { IoBus } from '../../../engine/bus/io-bus.js';
 import { PhysicalMemory } from '../../../engine/bus/physical-memory.js';
@@ -179,5 +180,160 @@ describe('disassembler', () => {
   }
   it('undefined opcodes disassemble as (bad) on 186+', () => {
     expect(disassembleBytes([0x0f, 0xff], '80286').text).toBe('(bad)');
+  });
+});
+
+describe('CPUID identity and advertised features', () => {
+  const cpuid1 = 'db 0x66\nxor ax, ax\ninc ax\ncpuid';
+
+  it('signatures: P54C for pentium, Pentium Pro for p6 (neither is an MMX part); EDX at reset agrees', () => {
+    for (const [model, sig] of [['pentium', 0x525], ['p6', 0x619]] as const) {
+      const m = run16(model, cpuid1);
+      expect(m.cpu.r[0] >>> 0, model).toBe(sig);
+      expect(m.cpu.r[2] & (1 << 23), `${model} must not claim MMX`).toBe(0);
+      const fresh = new Cpu({ model, memory: new PhysicalMemory(1 << 20), io: new IoBus(), clock: new VirtualClock(1e6) });
+      expect(fresh.r[2] >>> 0, `${model} EDX after reset`).toBe(sig);
+    }
+    const p = run16('pentium', cpuid1);
+    expect((p.cpu.r[0] >> 4) & 0xf).toBe(2); // model 2 = P54C
+    const p6 = run16('p6', cpuid1);
+    expect((p6.cpu.r[0] >> 4) & 0xf).toBe(1); // model 1 = Pentium Pro
+  });
+
+  it('feature bits: PGE/MTRR/CMOV only on p6; none of FPU, VME, MMX, APIC, SSE', () => {
+    const p = run16('pentium', cpuid1).cpu.r[2];
+    const p6 = run16('p6', cpuid1).cpu.r[2];
+    const never = (1 << 0) | (1 << 1) | (1 << 9) | (1 << 23) | (1 << 24) | (1 << 25);
+    expect(p & never).toBe(0);
+    expect(p6 & never).toBe(0);
+    expect(p & ((1 << 12) | (1 << 13) | (1 << 15))).toBe(0);
+    expect(p6 & ((1 << 12) | (1 << 13) | (1 << 15))).toBe((1 << 12) | (1 << 13) | (1 << 15));
+  });
+
+  it('MTRR (advertised on p6): MTRRcap, MTRRdefType, variable and fixed range MSRs read and write back', () => {
+    const m = realMachine('p6', nasm(PM_PREAMBLE + `
+      mov ecx, 0xfe
+      rdmsr
+      mark 0, eax
+      mov ecx, 0x2ff
+      mov eax, 0xc06
+      xor edx, edx
+      wrmsr
+      xor eax, eax
+      rdmsr
+      mark 1, eax
+      mov ecx, 0x201
+      mov eax, 0xfc000800
+      mov edx, 0xf
+      wrmsr
+      xor eax, eax
+      xor edx, edx
+      rdmsr
+      mark 2, eax
+      mark 3, edx
+      mov ecx, 0x250
+      mov eax, 0x06060606
+      mov edx, 0x06060606
+      wrmsr
+      xor eax, eax
+      rdmsr
+      mark 4, eax
+      hlt`));
+    runToHalt(m, 100000);
+    const mark = (n: number): number => m.memory.read32(0x50000 + n * 4) >>> 0;
+    expect(mark(0) & 0xff).toBe(8); // VCNT: 8 variable ranges
+    expect(mark(0) & 0x100).toBe(0x100); // FIX: fixed ranges supported
+    expect(mark(1)).toBe(0xc06);
+    expect(mark(2)).toBe(0xfc000800);
+    expect(mark(3)).toBe(0xf);
+    expect(mark(4)).toBe(0x06060606);
+  });
+
+  // Paging set-up shared by the PGE tests: identity-map 4 MiB with 4 KiB pages; page 0x80 is global.
+  const PAGING = `
+      mov edi, 0x71000
+      mov eax, 0x003
+      mov ecx, 1024
+    .fill:
+      stosd
+      add eax, 0x1000
+      loop .fill
+      mov dword [0x71000 + 0x80*4], 0x80103   ; G | RW | P
+      mov dword [0x70000], 0x71003
+      mov dword [0x80000], 0x11111111
+      mov dword [0x81000], 0x22222222
+      mov dword [0x82000], 0x33333333
+      mov eax, 0x70000
+      mov cr3, eax
+      mov eax, cr0
+      or eax, 0x80000000
+      mov cr0, eax
+  `;
+
+  it('CR4.PGE: global translations survive MOV to CR3, non-global ones do not; clearing PGE flushes them', () => {
+    const m = realMachine('p6', nasm(PM_PREAMBLE + `
+      mov eax, cr4
+      or eax, 0x80
+      mov cr4, eax
+      ${PAGING}
+      mov eax, [0x80000]              ; caches the global page
+      mov eax, [0x82000]              ; caches a non-global page
+      mov dword [0x71000 + 0x80*4], 0x81103
+      mov dword [0x71000 + 0x82*4], 0x81003
+      mov eax, cr3
+      mov cr3, eax
+      mov eax, [0x80000]
+      mark 1, eax                     ; stale global translation: still 0x80000
+      mov eax, [0x82000]
+      mark 2, eax                     ; re-walked: now 0x81000
+      mov eax, cr4
+      and eax, ~0x80
+      mov cr4, eax                    ; PGE change flushes globals (SDM Vol. 3 §4.10.4.1)
+      mov eax, [0x80000]
+      mark 3, eax
+      mov eax, cr4
+      or eax, 0x80
+      mov cr4, eax
+      mov eax, [0x80000]              ; cache it again (now maps 0x81000, global)
+      invlpg [0x80000]                ; INVLPG drops global entries too
+      mov dword [0x71000 + 0x80*4], 0x82103
+      mov eax, [0x80000]
+      mark 4, eax
+      hlt`));
+    runToHalt(m, 200000);
+    const mark = (n: number): number => m.memory.read32(0x50000 + n * 4) >>> 0;
+    expect(mark(1)).toBe(0x11111111);
+    expect(mark(2)).toBe(0x22222222);
+    expect(mark(3)).toBe(0x22222222);
+    expect(mark(4)).toBe(0x33333333);
+  });
+
+  it('without CR4.PGE the G bit is ignored: MOV to CR3 flushes every translation', () => {
+    const m = realMachine('p6', nasm(PM_PREAMBLE + `
+      ${PAGING}
+      mov eax, [0x80000]
+      mov dword [0x71000 + 0x80*4], 0x81103
+      mov eax, cr3
+      mov cr3, eax
+      mov eax, [0x80000]
+      mark 1, eax
+      hlt`));
+    runToHalt(m, 200000);
+    expect(m.memory.read32(0x50000 + 4) >>> 0).toBe(0x22222222);
+  });
+
+  it('CR4.PGE is reserved on the Pentium (#GP), which does not advertise PGE', () => {
+    const m = realMachine('pentium', nasm(PM_PREAMBLE + `
+      gate 13, gp, 0x8E
+      lidt [idt_desc]
+      mark 1, 0
+      mov eax, 0x80
+      mov cr4, eax
+      hlt
+    gp:
+      mark 1, 0xd
+      hlt`));
+    runToHalt(m, 100000);
+    expect(m.memory.read32(0x50004)).toBe(0xd);
   });
 });
