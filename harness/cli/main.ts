@@ -8,28 +8,14 @@
  * and exit 2 (or the error's code); anything else is an internal error, printed
  * as one line with exit 3 (set LAB_DEBUG=1 for the stack).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { LabError } from './errors.js';
 import { EngineInputError } from '../../engine/errors.js';
 import { subcommands } from './commands.js';
+import { engineInfo } from '../build-info.js';
+import type { EngineInfo } from '../results/schema.js';
 
-interface BuildInfo {
-  version: string;
-  commit: string;
-  dirty: boolean;
-}
-
-export function buildInfo(): BuildInfo {
-  try {
-    const raw = readFileSync(new URL('../../build-info.json', import.meta.url), 'utf8');
-    return JSON.parse(raw) as BuildInfo;
-  } catch {
-    return { version: '0.0.0', commit: 'unknown', dirty: false };
-  }
-}
-
-export function versionLine(info: BuildInfo = buildInfo()): string {
+export function versionLine(info: EngineInfo = engineInfo()): string {
   return `lab ${info.version} (commit ${info.commit}${info.dirty ? ', with uncommitted changes' : ''})`;
 }
 

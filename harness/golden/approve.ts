@@ -71,10 +71,16 @@ function walk(dir: string, acc: string[] = []): string[] {
   return acc;
 }
 
-/** Golden files (png, json, txt) under `goldenRoot` that no loaded case uses. */
+/**
+ * Golden files (png, json, txt) in the folders of the loaded suites
+ * (`goldenRoot/<suite>/`) that no case of those suites uses. Folders of suites
+ * that were not loaded, and goldens owned by engine tests (e.g.
+ * golden/real-software/), are outside the question and never listed.
+ */
 export function unusedGoldens(cases: ResolvedCase[], goldenRoot: string, remove = false): string[] {
   const used = new Set<string>();
   const scriptedDirs = new Set<string>();
+  const suiteDirs = [...new Set(cases.map((c) => c.suite))].sort().map((s) => path.join(goldenRoot, s));
   for (const c of cases) {
     const names = usedNames(c);
     if (!names) {
@@ -85,7 +91,8 @@ export function unusedGoldens(cases: ResolvedCase[], goldenRoot: string, remove 
       for (const f of [goldenPngPath(goldenRoot, c.id, n), goldenMetaPath(goldenRoot, c.id, n), goldenTextPath(goldenRoot, c.id, n)]) used.add(path.resolve(f));
     }
   }
-  const unused = walk(goldenRoot)
+  const unused = suiteDirs
+    .flatMap((d) => walk(d))
     .map((f) => path.resolve(f))
     .filter((f) => !used.has(f) && !scriptedDirs.has(path.dirname(f)));
   if (remove) for (const f of unused) rmSync(f);

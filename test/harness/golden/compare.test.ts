@@ -104,6 +104,9 @@ describe('golden approve and prune', () => {
     const suiteDir = path.join(root, 'suites', 's');
     mkdirSync(suiteDir, { recursive: true });
     writeFileSync(path.join(suiteDir, 'suite.yaml'), 'machine: { fda: { image: x.img } }\ncases:\n  - name: c\n    steps: [boot, { expect_golden: screen }]\n');
+    // Goldens outside the loaded suites' folders (another suite, engine tests) are not the question.
+    mkdirSync(path.join(golden, 'other-suite', 'x'), { recursive: true });
+    writeFileSync(path.join(golden, 'other-suite', 'x', 'a.png'), 'png');
     const unused = unusedGoldens(loadSuiteFile(path.join(suiteDir, 'suite.yaml')), golden).map((f) => path.relative(golden, f));
     expect(unused.sort()).toEqual(['s/c/log.json', 's/c/log.txt']);
     unusedGoldens(loadSuiteFile(path.join(suiteDir, 'suite.yaml')), golden, true);
