@@ -14,6 +14,7 @@ import { encodePng } from '../../engine/display/png.js';
 import { EngineInputError } from '../../engine/errors.js';
 import { UsageError } from './errors.js';
 import { intOption, numberOption } from './options.js';
+import { runPaced } from './pacing.js';
 
 interface BootOptions {
   fda?: string;
@@ -38,6 +39,7 @@ interface BootOptions {
   printer?: string;
   portLog?: { ports: number[]; file: string }[];
   debugExit?: boolean;
+  realtime?: boolean;
   persist?: boolean;
   stats?: boolean;
   virtualMips?: number;
@@ -105,6 +107,7 @@ export function register(program: Command): void {
     .option('--persist', 'write disk changes into the images instead of a throw-away overlay')
     .option('--virtual-mips <n>', 'virtual instruction rate in millions per second (default 100)', numberOption('--virtual-mips'))
     .option('--rtc <iso-date>', 'RTC time at power-on (default 2000-01-01T00:00:00Z)')
+    .option('--realtime', 'pace the guest to the wall clock for interactive use (with --serial -, stdin goes to COM1); the default runs as fast as possible')
     .option('--stats', 'print run statistics as JSON (to stderr when --serial is -)')
     .action(async (o: BootOptions) => {
       process.exitCode = await boot(o);
@@ -157,14 +160,29 @@ async function boot(o: BootOptions): Promise<number> {
   const untilText = o.untilText;
   const untilSerial = o.untilSerial;
   const wall0 = performance.now();
-  const result: RunResult = machine.run({
+  const runOptions = {
     maxInstructions: o.maxInstructions,
     maxVirtualMs: o.virtualMs,
     until:
       untilText === undefined && untilSerial === undefined
         ? undefined
-        : (m) => (untilText !== undefined && m.text().includes(untilText)) || (untilSerial !== undefined && m.serial[0].text().includes(untilSerial)),
-  });
+        : (m: Machine) => (untilText !== undefined && m.text().includes(untilText)) || (untilSerial !== undefined && m.serial[0].text().includes(untilSerial)),
+  };
+  let result: RunResult;
+  if (o.realtime) {
+    const fromStdin = (chunk: Buffer) => machine.serial[0].send(new Uint8Array(chunk));
+    if (toStdout) process.stdin.on('data', fromStdin);
+    try {
+      result = await runPaced(machine, runOptions);
+    } finally {
+      if (toStdout) {
+        process.stdin.off('data', fromStdin);
+        process.stdin.pause();
+      }
+    }
+  } else {
+    result = machine.run(runOptions);
+  }
   const wallMs = performance.now() - wall0;
 
   if (o.screenshot !== undefined) writeFileSync(o.screenshot, encodePng(machine.screen()));

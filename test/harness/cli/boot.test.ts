@@ -42,12 +42,46 @@ times 510-($-$$) db 0
 dw 0xaa55
 `;
 
+// Echoes COM1 input upper-cased until '!', then prints DONE and halts.
+const echo = `bits 16
+org 0x7c00
+  jmp 0:start
+start:
+  mov dx, 0x3fd
+.w: in al, dx
+  test al, 1
+  jz .w
+  mov dx, 0x3f8
+  in al, dx
+  cmp al, '!'
+  je .done
+  and al, 0xdf
+  out dx, al
+  mov dx, 0x3fd
+  jmp .w
+.done:
+  mov si, done
+.d: mov al, [cs:si]
+  or al, al
+  jz .h
+  out dx, al
+  inc si
+  jmp .d
+.h: cli
+  hlt
+done: db "DONE", 0
+times 510-($-$$) db 0
+dw 0xaa55
+`;
+
 let dir: string;
 let img: string;
+let echoImg: string;
 beforeAll(async () => {
   await execa('npm', ['run', 'build', '--silent'], { cwd: root });
   dir = mkdtempSync(join(tmpdir(), 'lab-boot-cli-'));
   img = floppyImage(assemble(program), dir);
+  echoImg = floppyImage(assemble(echo), mkdtempSync(join(tmpdir(), 'lab-boot-echo-')));
 });
 
 describe('lab boot', () => {
@@ -97,5 +131,20 @@ describe('lab boot', () => {
     await lab('boot', '--fda', img, '--virtual-ms', '100');
     expect(readFileSync(img).equals(before)).toBe(true);
     expect(existsSync(img)).toBe(true);
+  });
+
+  it('--realtime paces virtual time to the wall clock and feeds stdin to COM1', async () => {
+    // Pacing is behaviour, not speed: 300 virtual ms can never finish in less than ~300 wall ms.
+    const t0 = performance.now();
+    const idle = await lab('boot', '--fda', echoImg, '--realtime', '--virtual-ms', '300');
+    expect(idle.exitCode).toBe(1);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    const r = await execa('node', ['bin/lab.js', 'boot', '--fda', echoImg, '--realtime', '--serial', '-', '--until-serial', 'DONE', '--virtual-ms', '60000'], {
+      cwd: root,
+      reject: false,
+      input: 'abc!',
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('ABCDONE');
   });
 });
