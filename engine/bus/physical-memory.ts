@@ -57,6 +57,8 @@ export class PhysicalMemory {
   /** Non-zero for pages that hold translated code (set by the translator). */
   readonly codePages = new Uint8Array(PAGE_COUNT);
   onCodeWrite: (addr: number, size: number) => void = () => {};
+  /** Called after ROM/MMIO regions are mapped or unmapped (code caches drop what they derived from RAM). */
+  onMapChange: () => void = () => {};
 
   /** Width of the address bus; see `setAddressBusBits`. */
   private busMask = 0xffffffff;
@@ -106,6 +108,7 @@ export class PhysicalMemory {
       this.romByPage[p] = undefined;
     }
     this.regions.push(region);
+    this.onMapChange();
   }
 
   /** Map read-only memory (system BIOS, option ROMs). Writes to it are ignored, as on hardware. */
@@ -122,6 +125,7 @@ export class PhysicalMemory {
       this.mmioByPage[p] = undefined;
     }
     this.regions.push(region);
+    this.onMapChange();
   }
 
   /**
@@ -138,6 +142,7 @@ export class PhysicalMemory {
       this.mmioByPage[p] = undefined;
       this.romByPage[p] = undefined;
     }
+    this.onMapChange();
   }
 
   private checkRange(name: string, base: number, size: number): void {

@@ -31,6 +31,7 @@ import { disassemble } from './disasm.js';
 import { SEMANTICS, type SemFn } from './semantics.js';
 import { INSN_SPECS, Priv, modelRank, type CpuModel, TF, IF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
 import { Mmu } from './mmu.js';
+import { CodePages } from './code-pages.js';
 import { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY } from './faults.js';
 
 export type { CpuModel } from './spec.js';
@@ -110,6 +111,10 @@ export class Cpu implements DecodeHost {
   /** Decoded-instruction cache, direct-mapped by physical address (see fetchDecoded). */
   private readonly dcache: (Decoded | undefined)[] = new Array<Decoded | undefined>(DCACHE_SIZE);
   private readonly dcacheKey = new Float64Array(DCACHE_SIZE).fill(-1);
+  /** CodePages generation of the entry's page when it was decoded (-1 for ROM). */
+  private readonly dcacheGen = new Int32Array(DCACHE_SIZE);
+  /** Write tracking of RAM pages holding decoded (or translated) code. */
+  readonly codePages: CodePages;
   readonly mmu: Mmu;
   /** Faulting state, set by fault(). */
   faultVector = 0;
@@ -133,6 +138,10 @@ export class Cpu implements DecodeHost {
     this.interrupts = opts.interrupts;
     this.tables = modelTables(opts.model);
     this.mmu = new Mmu(this);
+    this.codePages = new CodePages(opts.memory);
+    this.codePages.addListener((page) => {
+      if (page < 0) this.flushDecodeCache();
+    });
     this.sem = INSN_SPECS.map((s) => SEMANTICS[s.mn] ?? SEMANTICS['nop']);
     opts.memory.setAddressBusBits(this.rank <= 1 ? 20 : this.rank === 2 ? 24 : 32);
     this.reset();
@@ -183,6 +192,8 @@ export class Cpu implements DecodeHost {
     this.shadow = false;
     this.msr.clear();
     this.mmu.flush();
+    // Harnesses (the conformance runner) reset and then poke RAM directly: start from an empty code cache.
+    this.codePages.flushAll();
   }
 
   /**
@@ -645,9 +656,11 @@ export class Cpu implements DecodeHost {
 
   /**
    * The decoded instruction at CS:EIP: from the decoded-instruction cache
-   * when the same bytes were decoded at this physical address in the same
-   * code-size mode (validated byte by byte, so self-modifying code, DMA and
-   * remapping are always seen), else freshly decoded.
+   * when this physical address was decoded in the same code-size mode and
+   * its page has not been written since (CodePages generation: stores into
+   * the decoded 64-byte lines, DMA through PhysicalMemory and remapping all
+   * bump it, so self-modifying code is always seen), else freshly decoded.
+   * ROM pages only change by remapping, which flushes the whole cache.
    */
   private fetchDecoded(start: number): Decoded {
     const big = this.codeBig;
@@ -664,30 +677,31 @@ export class Cpu implements DecodeHost {
     if (off > 0xff0) return this.decodeFresh(start);
     let phys = this.pagingOn ? this.mmu.translate(lin, false) : lin;
     phys = (phys & m.addressMask) >>> 0;
-    if (m.pageKind[phys >>> 12] !== 0) return this.decodeFresh(start);
+    const kind = m.pageKind[phys >>> 12];
+    if (kind > 1) return this.decodeFresh(start);
+    const gen = kind === 0 ? this.codePages.pageGen[phys >>> 12] : -1;
     const key = big ? phys + 0x100000000 : phys;
     const slot = (phys ^ (phys >>> 11)) & (DCACHE_SIZE - 1);
     const e = this.dcache[slot];
-    if (e !== undefined && this.dcacheKey[slot] === key) {
-      const len = e.len;
-      const ram = m.ram;
-      const b = e.bytes;
-      let ok = this.rank <= 1 || start + len - 1 <= this.segLimit[CS];
-      for (let i = 0; ok && i < len; i++) if (ram[phys + i] !== b[i]) ok = false;
-      if (ok) {
-        e.start = start;
-        if (e.hasEa) recomputeEa(e, this.r);
-        return e;
-      }
+    if (e !== undefined && this.dcacheKey[slot] === key && this.dcacheGen[slot] === gen && (this.rank <= 1 || start + e.len - 1 <= this.segLimit[CS])) {
+      e.start = start;
+      if (e.hasEa) recomputeEa(e, this.r);
+      return e;
     }
     const d = e ?? (this.dcache[slot] = new Decoded());
     this.dcacheKey[slot] = -1;
     decode(this.tables, this, start, d);
     if (d.fault === DecodeFault.None && d.len <= 16 && off + d.len <= 0x1000) {
-      d.bytes.set(m.ram.subarray(phys, phys + d.len));
+      if (kind === 0) this.codePages.mark(phys, d.len);
       this.dcacheKey[slot] = key;
+      this.dcacheGen[slot] = gen;
     }
     return d;
+  }
+
+  /** Forget every cached decode (code-page flush: remapping, snapshot restore, reset). */
+  flushDecodeCache(): void {
+    this.dcacheKey.fill(-1);
   }
 
   private decodeFresh(start: number): Decoded {
@@ -836,6 +850,7 @@ export class Cpu implements DecodeHost {
     for (const [k, v] of Object.entries(s.msr as { [k: string]: string })) this.msr.set(parseInt(k, 16), BigInt('0x' + v));
     this.tripleFaulted = false;
     this.mmu.flush();
+    this.codePages.flushAll();
   }
 
   /** Called by IRET to leave the NMI-blocked state. */
