@@ -11,6 +11,10 @@
  * Stub kinds (bytes chosen so the host can ask the guest to wait by setting
  * CF, and the guest then sleeps in HLT with interrupts on until it retries):
  *   service: OUT; JNC done; STI; HLT; JMP stub; done: IRET
+ *   poll:    OUT; JNC done; STI; JMP stub; done: IRET
+ *            (waits of microseconds, e.g. a printer's BUSY#: the guest
+ *            busy-polls as a real BIOS does, so virtual time advances by
+ *            instructions instead of jumping to the next 55 ms timer tick)
  *   timer:   OUT; INT 1Ch; IRET                 (INT 08h calls the user hook)
  *   boot:    OUT; JC fail; JMP FAR 0000:7C00; fail: INT 18h
  *   halt:    OUT; CLI; HLT; JMP back to CLI      (INT 18h: nothing to boot)
@@ -33,12 +37,14 @@ export const FONT_8X14 = 0x9400;
 export const FONT_8X16 = 0xa200;
 export const VBE_AREA = 0xb300; // VBE strings and mode list
 
-export type StubKind = 'service' | 'timer' | 'boot' | 'halt' | 'iret';
+export type StubKind = 'service' | 'poll' | 'timer' | 'boot' | 'halt' | 'iret';
 
 export function stubBytes(kind: StubKind): number[] {
   switch (kind) {
     case 'service':
       return [0xe6, TRAP_PORT, 0x73, 0x04, 0xfb, 0xf4, 0xeb, 0xf8, 0xcf];
+    case 'poll':
+      return [0xe6, TRAP_PORT, 0x73, 0x03, 0xfb, 0xeb, 0xf9, 0xcf];
     case 'timer':
       return [0xe6, TRAP_PORT, 0xcd, 0x1c, 0xcf];
     case 'boot':

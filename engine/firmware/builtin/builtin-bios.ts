@@ -94,7 +94,7 @@ const SLOTS: [Service, StubKind][] = [
   ['int14', 'service'],
   ['int15', 'service'],
   ['int16', 'service'],
-  ['int17', 'service'],
+  ['int17', 'poll'],
   ['int18', 'halt'],
   ['int19', 'boot'],
   ['int1a', 'service'],
@@ -115,6 +115,8 @@ export class BuiltinBios implements Device, DiskServiceHost {
   private readonly system: SystemBios;
   readonly video: VideoBios;
   private cdBoot: { bootDrive: number; loadSegment: number; lba: number; sectors: number } | undefined;
+  /** Virtual-time tick at which a waiting INT 17h AH=00h gives up; -1 when not waiting. */
+  private printerDeadline = -1;
 
   constructor(private readonly o: BuiltinBiosOptions) {
     const fonts = { f8: cp437Font(8), f14: cp437Font(14), f16: cp437Font(16) };
@@ -156,6 +158,7 @@ export class BuiltinBios implements Device, DiskServiceHost {
 
   reset(): void {
     this.cdBoot = undefined;
+    this.printerDeadline = -1;
   }
 
   saveState(): DeviceState {
@@ -164,6 +167,7 @@ export class BuiltinBios implements Device, DiskServiceHost {
       video: this.video.saveState(),
       system: this.system.saveState(),
       cdBoot: cd === undefined ? null : { ...cd },
+      printerDeadline: this.printerDeadline,
     };
   }
 
@@ -171,6 +175,8 @@ export class BuiltinBios implements Device, DiskServiceHost {
     this.video.loadState(s.video as { vbeMode: number });
     this.system.loadState(s.system as { waitUntil: number });
     this.cdBoot = (s.cdBoot as BuiltinBios['cdBoot'] | null) ?? undefined;
+    // Snapshots from before the printer wait was tracked hold no deadline: not waiting.
+    this.printerDeadline = (s.printerDeadline as number | undefined) ?? -1;
   }
 
   // ---- DiskServiceHost ----------------------------------------------------------
@@ -469,24 +475,48 @@ export class BuiltinBios implements Device, DiskServiceHost {
     }
   }
 
+  /**
+   * INT 17h (IBM PC/AT Technical Reference, BIOS "Printer I/O"). AH returns
+   * the printer status in BIOS sense: bit 7 not busy, bit 6 acknowledge,
+   * bit 5 out of paper, bit 4 selected, bit 3 I/O error, bit 0 time-out.
+   * The port's status register has BUSY# (bit 7) already in that sense, while
+   * ACK# (bit 6) and ERROR# (bit 3) are active low and get flipped.
+   *
+   * AH=00h waits while the printer is busy. The stub is a polling one (see
+   * bios-rom.ts), so the wait costs instructions — virtual time — as the
+   * BIOS's busy-wait loop does, and it gives up with the time-out bit after
+   * the BDA's per-printer time-out count (40:78h), taken as seconds here.
+   */
   private printer(c: BiosCall): void {
     const io = this.o.io;
-    const port = c.dx === 0 ? this.o.memory.read16(BDA + BdaOff.lptPorts) : 0;
-    const status = (): number => (io.read8(port + 1) & 0xf8) ^ 0x48; // flip ACK# and ERROR# into the BIOS sense
+    const mem = this.o.memory;
+    const n = c.dx;
+    const port = n < 3 ? mem.read16(BDA + BdaOff.lptPorts + n * 2) : 0;
+    const status = (): number => (io.read8(port + 1) & 0xf8) ^ 0x48;
     if (port === 0) {
-      c.ah = 0x01; // time-out
+      c.ah = 0x01; // no such printer: time-out
       return c.done();
     }
     switch (c.ah) {
-      case 0x00:
-        if ((io.read8(port + 1) & 0x80) === 0) return c.retryLater(); // BUSY# low: printer busy
+      case 0x00: {
+        if ((io.read8(port + 1) & 0x80) === 0) {
+          const clock = this.o.clock;
+          if (this.printerDeadline < 0) this.printerDeadline = clock.ticks + clock.msToTicks(1000 * mem.read8(BDA + BdaOff.lptTimeout + n));
+          if (clock.ticks < this.printerDeadline) return c.retryLater();
+          this.printerDeadline = -1;
+          c.ah = status() | 0x01;
+          return c.done();
+        }
+        this.printerDeadline = -1;
         io.write8(port, c.al);
-        io.write8(port + 2, 0x0d); // STROBE high (inverted line), SELECT IN, INIT off
+        // STROBE (control bit 0, inverted at the connector) pulsed with INIT# (bit 2) high and SELECT IN (bit 3).
+        io.write8(port + 2, 0x0d);
         io.write8(port + 2, 0x0c);
         c.ah = status();
         return c.done();
+      }
       case 0x01:
-        io.write8(port + 2, 0x08); // INIT low pulse
+        io.write8(port + 2, 0x08); // INIT# (bit 2) low: the printer resets
         io.write8(port + 2, 0x0c);
         c.ah = status();
         return c.done();
