@@ -11,7 +11,7 @@
 import { K, type Decoded, ES, CS, SS, DS } from './decoder.js';
 import type { Cpu } from './cpu.js';
 import { FAULT, PARITY, EX_DE, EX_BR, EX_UD, EX_GP, EX_BP, EX_OF, REP_CHUNK } from './faults.js';
-import { CF, PF, AF, ZF, SF, IF, DF, OF, VM } from './spec.js';
+import { CF, PF, AF, ZF, SF, IF, DF, OF, VM, RF } from './spec.js';
 
 export type SemFn = (c: Cpu, d: Decoded) => void;
 
@@ -711,7 +711,11 @@ const popf: SemFn = (c, d) => {
   if (c.v86 && c.iopl < 3) c.fault(EX_GP, 0);
   const size = d.o32 ? 4 : 2;
   const v = c.pop(size);
-  c.setFlags(size === 4 ? (v & ~VM) | (c.flags & VM) : v, size);
+  // POPFD never loads VM or RF: VM keeps its value and RF is 0 afterwards (SDM Vol. 2
+  // POPF, Table 4-16 and its note on RF; the 80386 manual: "VM and RF … are not affected").
+  // Only IRETD restores RF from the stack (setFlags is shared with it).
+  c.setFlags(size === 4 ? (v & ~(VM | RF)) | (c.flags & VM) : v, size);
+  c.flags &= ~RF;
 };
 
 const enter: SemFn = (c, d) => {
