@@ -326,6 +326,20 @@ export class BuiltinBios implements Device, DiskServiceHost {
     io.write8(0xa1, 0x01);
     io.write8(0x21, 0xb8); // unmask IRQ0 timer, 1 keyboard, 2 cascade, 6 floppy
     io.write8(0xa1, 0x8f); // unmask IRQ12 mouse, 13 FPU, 14 IDE — all handled by EOI stubs
+    // 8237 pair (IBM PC/AT Technical Reference, "DMA controller"): master clear
+    // both, then put DMA2 channel 4 in cascade mode (mode register C0h) and
+    // unmask it, since DMA1 (channels 0–3: floppy, sound cards) reaches the bus
+    // only through it. Channels 0–3 and 5–7 stay masked until a driver
+    // programs them.
+    io.write8(0x0d, 0x00);
+    io.write8(0xda, 0x00);
+    io.write8(0xd6, 0xc0);
+    io.write8(0xd4, 0x00);
+    // Floppy digital output register (82077AA §2.1.3): 0Ch = out of reset
+    // (bit 2), DMA and IRQ 6 gate on (bit 3), drive 0 selected, motors off.
+    // Leaving reset makes the controller raise IRQ 6, which the floppy IRQ
+    // stub records in the BDA's recalibrate byte as a PC BIOS does.
+    io.write8(0x3f2, 0x0c);
     // 8254 channel 0: mode 3, divisor 65536 → 18.2 Hz.
     io.write8(0x43, 0x36);
     io.write8(0x40, 0x00);
