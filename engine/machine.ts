@@ -16,6 +16,7 @@ import { IoBus } from './bus/io-bus.js';
 import { PhysicalMemory } from './bus/physical-memory.js';
 import { VirtualClock } from './clock/virtual-clock.js';
 import { ByteChannel } from './byte-channel.js';
+import { Translator } from './cpu/jit/translator.js';
 import { Cpu, type TraceEntry } from './cpu/cpu.js';
 import type { Device, DeviceContext, DeviceState, StateValue } from './devices/device.js';
 import { DualPic } from './devices/pic8259.js';
@@ -137,9 +138,6 @@ export class Machine {
   private disposed = false;
 
   private constructor(config: MachineConfig) {
-    if (config.cpu === 'jit') {
-      throw new EngineInputError('cpu tier jit: the translator is not part of this build yet; use --cpu interp');
-    }
     this.config = config;
     this.clock = new VirtualClock(config.virtualMips * 1e6);
     this.memory = new PhysicalMemory(config.memoryMB * MB);
@@ -223,6 +221,8 @@ export class Machine {
     if (config.debugExit) this.add(new DebugExit(ctx, { onExit: (status) => this.stop('debug-exit', status) }));
 
     this.cpu = new Cpu({ model: config.cpuModel, memory: this.memory, io: this.io, clock: this.clock, interrupts: pic });
+    // Translator tier (engine/cpu/jit): same results as the interpreter, compiled hot regions.
+    if (config.cpu === 'jit') this.cpu.translator = new Translator(this.cpu);
     this.cpu.onTripleFault = () => this.stop('triple-fault');
 
     const fw = config.firmware;

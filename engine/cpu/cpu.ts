@@ -65,6 +65,8 @@ export class Cpu implements DecodeHost {
   readonly io: IoBus;
   readonly clock: VirtualClock;
   interrupts: InterruptSource | undefined;
+  /** The translator tier when the machine runs with `cpu: 'jit'` (engine/cpu/jit/translator.ts). */
+  translator: { execute(budget: number): number } | undefined;
 
   /** EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI. */
   readonly r = new Uint32Array(8);
@@ -619,6 +621,7 @@ export class Cpu implements DecodeHost {
   run(maxInstructions: number): number {
     let n = 0;
     const clock = this.clock;
+    const tr = this.translator;
     while (n < maxInstructions) {
       if (this.tripleFaulted) break;
       if (!this.shadow) {
@@ -633,6 +636,27 @@ export class Cpu implements DecodeHost {
         }
       }
       if (this.halted) break;
+      // Translator tier: runs whole regions while no interrupt can become deliverable (no shadow,
+      // no TF, no I/O inside regions) and never past the next timer deadline, so interrupt
+      // delivery points and timer firing stay those of the interpreter.
+      if (tr !== undefined && !this.shadow && (this.flags & TF) === 0 && this.traceBuf === undefined) {
+        let budget = maxInstructions - n;
+        const dl = clock.nextDeadline() - clock.ticks;
+        if (dl < budget) budget = dl;
+        if (budget > 1) {
+          const k = tr.execute(budget);
+          if (k > 0) {
+            n += k;
+            clock.ticks += k;
+            if (clock.ticks >= clock.nextDeadline()) clock.fireDue();
+            if (this.stopRequested) {
+              this.stopRequested = false;
+              break;
+            }
+            continue;
+          }
+        }
+      }
       this.step();
       n++;
       clock.ticks++;
@@ -702,6 +726,23 @@ export class Cpu implements DecodeHost {
   /** Forget every cached decode (code-page flush: remapping, snapshot restore, reset). */
   flushDecodeCache(): void {
     this.dcacheKey.fill(-1);
+  }
+
+  /** The interpreter's semantic function for a spec row (used by translated code for generic instructions). */
+  semanticOf(specIndex: number): SemFn {
+    return this.sem[specIndex];
+  }
+
+  /**
+   * A fault raised by a semantic function called from translated code: exactly
+   * what step() does for a fault (ESP restored, EIP of the instruction, delivery).
+   */
+  translatedFault(start: number, startEsp: number): void {
+    this.startEsp = startEsp;
+    this.r[4] = startEsp;
+    const pushEip = this.faultAfter ? this.eip : start;
+    this.eip = start;
+    this.deliverFault(this.faultVector, this.faultCode, pushEip);
   }
 
   private decodeFresh(start: number): Decoded {

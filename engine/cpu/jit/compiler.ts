@@ -1,0 +1,906 @@
+/**
+ * Region compiler: turns the code of one 4 KiB page, starting at an entry
+ * EIP, into one JavaScript function (`new Function`).
+ *
+ * A region is every basic block reachable from the entry through direct
+ * jumps, conditional branches, near calls and fall-through that stays inside
+ * the page. Blocks become `case`s of a `switch` inside a loop, so control flow
+ * between them never leaves the function. Guest registers stay in the CPU's
+ * Uint32Array (constant-index typed-array accesses, which V8 compiles to plain
+ * loads and stores, and which leaves no write-back to get wrong on a fault);
+ * arithmetic flags are lazy (lazy-flags.ts) and a Jcc after a known producer
+ * in the same block is fused into a direct comparison.
+ *
+ * Exactness contract (same state, same retired count, same interrupt points
+ * as the interpreter):
+ *   - A block only starts when all of its instructions fit in the budget the
+ *     dispatcher computed from the next timer deadline, so timers fire at the
+ *     same instruction boundary; nothing inside a region can raise an
+ *     interrupt (I/O, HLT, IF/TF changes, segment and CR loads are never
+ *     translated; MMIO accesses bail out).
+ *   - Each inlined instruction does every check (segment limit, RAM page,
+ *     page crossing) before its first side effect. If a check fails it throws
+ *     BAIL: the instruction has had no effect, the function stores EIP of that
+ *     instruction and the count of the instructions before it, and the
+ *     interpreter executes it (raising the fault, doing the MMIO access…).
+ *   - Instructions without an inline form but without mode effects run
+ *     through the interpreter's own semantic function (SEMANTICS), with flags
+ *     materialised before and reloaded after; a fault there is delivered
+ *     exactly as Cpu.step would.
+ *   - Stores into a page that holds cached code go through PhysicalMemory, so
+ *     CodePages sees them; if the store invalidated this region's page, the
+ *     region exits after that instruction (self-modifying code, including a
+ *     store into the running block).
+ */
+import { decode, Decoded, DecodeFault, K, SS, CS, type ModelTables } from '../decoder.js';
+import { INSN_SPECS, Priv } from '../spec.js';
+import { L_ADD, L_ADC, L_SUB, L_SBB, L_LOGIC, L_INC, L_DEC } from './lazy-flags.js';
+import type { Cpu } from '../cpu.js';
+
+/** Limits that keep compile time per region small. */
+const MAX_BLOCKS = 48;
+const MAX_INSNS = 400;
+const MAX_BLOCK_INSNS = 64;
+
+/** What a compiled region function returns through `ctl`. */
+export const EXIT_CHAIN = 0;
+/** The next instruction must run in the interpreter (bail, untranslatable form, budget). */
+export const EXIT_INTERP = 1;
+/** A fault was delivered (state is the interpreter's after delivery). */
+export const EXIT_FAULT = 2;
+
+export interface RegionEnv {
+  cpu: Cpu;
+  /** Generation of the region's page (CodePages) when compiled. */
+  gen: number;
+  page: number;
+}
+
+export type RegionFn = (cpu: Cpu, budget: number, env: RegionRuntime, page: number, gen: number) => number;
+
+/** Shared runtime objects passed to every region function. */
+export interface RegionRuntime {
+  ram: Uint8Array;
+  dv: DataView;
+  pageKind: Uint8Array;
+  codePages: Uint8Array;
+  pageGen: Int32Array;
+  /** Exit kind of the last call (EXIT_*). */
+  ctl: number;
+  flags: (lo: number, la: number, lb: number, lr: number, lc: number, F: number) => number;
+  cf: (lo: number, la: number, lb: number, lr: number, lc: number, F: number) => number;
+  cond: (cc: number, f: number) => boolean;
+  recomputeEa: (d: Decoded, r: Uint32Array) => void;
+  /** Parity table (PF for a result byte). */
+  P: Uint8Array;
+  BAIL: object;
+  FAULT: object;
+}
+
+export interface CompiledRegion {
+  fn: RegionFn | undefined;
+  /** Decoded records and semantic functions of generic instructions (closure data of fn). */
+  insns: number;
+  blocks: number;
+  compileMs: number;
+  source?: string;
+}
+
+interface Insn {
+  d: Decoded;
+  start: number;
+  next: number;
+  /** Index in the region's generic table, or -1. */
+  gi: number;
+}
+
+interface Block {
+  start: number;
+  insns: Insn[];
+  /** How the block ends. */
+  end: 'jcc' | 'jmp' | 'call' | 'ret' | 'jmpind' | 'callind' | 'loop' | 'fall' | 'interp';
+  /** eip where control goes when the last instruction is not executed (interp) or after fall-through. */
+  exitEip: number;
+  id: number;
+}
+
+/** Mnemonics that are never translated: they change mode, talk to devices, or touch IF/TF/clock. */
+const NEVER = new Set([
+  'hlt', 'in', 'out', 'ins', 'outs', 'int', 'int3', 'into', 'int1', 'iret', 'popf', 'pushf', 'cli', 'sti',
+  'les', 'lds', 'lss', 'lfs', 'lgs', 'callf', 'jmpf', 'retf', 'rdtsc', 'wait', 'esc', 'ud2', 'rdmsr', 'wrmsr',
+  'cpuid', 'lmsw', 'clts', 'invlpg', 'invd', 'wbinvd', 'lgdt', 'lidt', 'lldt', 'ltr', 'sgdt', 'sidt', 'sldt', 'str',
+  'smsw', 'verr', 'verw', 'lar', 'lsl', 'arpl', 'setmo', 'setmoc',
+]);
+const STRING = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
+const JCC = ['jo', 'jno', 'jb', 'jae', 'je', 'jne', 'jbe', 'ja', 'js', 'jns', 'jp', 'jnp', 'jl', 'jge', 'jle', 'jg'];
+const ALU_KIND: Record<string, number> = { add: L_ADD, adc: L_ADC, sub: L_SUB, sbb: L_SBB, cmp: L_SUB, and: L_LOGIC, or: L_LOGIC, xor: L_LOGIC, test: L_LOGIC };
+
+/** Can this decoded instruction run inside a region at all (inline or generic)? */
+function translatable(d: Decoded): boolean {
+  if (d.fault !== DecodeFault.None || d.lock) return false;
+  const s = d.spec;
+  if (s.priv !== Priv.None) return false;
+  if (NEVER.has(s.mn)) return false;
+  if (d.rep !== 0 && STRING.has(s.mn)) return false;
+  for (let i = 0; i < d.nargs; i++) {
+    const k = d.kind[i];
+    if (k === K.Seg || k === K.Cr || k === K.Dr || k === K.Tr || k === K.Far) return false;
+  }
+  if (s.endsBlock) {
+    const mn = s.mn;
+    if (!(JCC.includes(mn) || mn === 'jmp' || mn === 'call' || mn === 'ret' || mn === 'loop' || mn === 'loope' || mn === 'loopne' || mn === 'jcxz')) return false;
+  }
+  return true;
+}
+
+export class RegionCompiler {
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly tables: ModelTables,
+  ) {}
+
+  /**
+   * Compile the region entered at CS:`entry` (linear page `linPage`, already
+   * known to be RAM without paging). Returns fn undefined when the first
+   * instruction cannot be translated.
+   */
+  compile(entry: number, env: RegionEnv): CompiledRegion & { generic: Decoded[]; semIdx: number[]; lines: [number, number][] } {
+    const t0 = performance.now();
+    const cpu = this.cpu;
+    const rank = cpu.rank;
+    const big = cpu.codeBig;
+    const ipMask = big ? 0xffffffff : 0xffff;
+    const csBase = cpu.segBase[CS];
+    const csLimit = rank <= 1 ? 0xffff : cpu.segLimit[CS];
+    const linOf = (eip: number): number => (rank <= 1 ? csBase + (eip & 0xffff) : (csBase + eip) >>> 0);
+    const page = linOf(entry) >>> 12;
+    const blocks: Block[] = [];
+    const byStart = new Map<number, Block>();
+    const work: number[] = [entry];
+    const generic: Decoded[] = [];
+    const semIdx: number[] = [];
+    const lines: [number, number][] = [];
+    let total = 0;
+    const inPage = (eip: number): boolean => eip >= 0 && eip <= csLimit && eip <= ipMask && linOf(eip) >>> 12 === page;
+
+    while (work.length > 0 && blocks.length < MAX_BLOCKS && total < MAX_INSNS) {
+      const start = work.shift()!;
+      if (byStart.has(start)) continue;
+      const b: Block = { start, insns: [], end: 'interp', exitEip: start, id: blocks.length };
+      byStart.set(start, b);
+      blocks.push(b);
+      let eip = start;
+      for (;;) {
+        if (b.insns.length >= MAX_BLOCK_INSNS || total >= MAX_INSNS) {
+          b.end = 'fall';
+          b.exitEip = eip;
+          break;
+        }
+        const lin = linOf(eip);
+        if (lin >>> 12 !== page || (lin & 0xfff) > 0xff0 || eip > csLimit) {
+          b.end = 'interp';
+          b.exitEip = eip;
+          break;
+        }
+        const d = new Decoded();
+        try {
+          decode(this.tables, cpu, eip, d);
+        } catch {
+          b.end = 'interp';
+          b.exitEip = eip;
+          break;
+        }
+        const next = eip + d.len;
+        if (d.fault !== DecodeFault.None || (lin & 0xfff) + d.len > 0x1000 || next - 1 > csLimit || next > ipMask || !translatable(d)) {
+          b.end = 'interp';
+          b.exitEip = eip;
+          break;
+        }
+        d.start = eip;
+        lines.push([linOf(eip), d.len]);
+        const ins: Insn = { d, start: eip, next, gi: -1 };
+        const mn = d.spec.mn;
+        const rel = (): number => ((next + d.imm) & (d.o32 ? 0xffffffff : 0xffff)) >>> 0;
+        // Jcc and LOOP keep the interpreter's target arithmetic (int32 result, see semantics.ts jcc).
+        const relJcc = (): number => (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
+        if (d.spec.endsBlock) {
+          if (JCC.includes(mn) || mn === 'loop' || mn === 'loope' || mn === 'loopne' || mn === 'jcxz') {
+            const target = relJcc();
+            if (rank >= 2 && target > csLimit) {
+              b.end = 'interp';
+              b.exitEip = eip;
+              break;
+            }
+            b.insns.push(ins);
+            total++;
+            b.end = JCC.includes(mn) ? 'jcc' : 'loop';
+            b.exitEip = next;
+            if (inPage(target)) work.push(target);
+            if (inPage(next)) work.push(next);
+            break;
+          }
+          if (mn === 'jmp' || mn === 'call') {
+            if (d.kind[0] === K.Rel) {
+              const target = rel();
+              if (rank >= 2 && target > csLimit) {
+                b.end = 'interp';
+                b.exitEip = eip;
+                break;
+              }
+              b.insns.push(ins);
+              total++;
+              b.end = mn;
+              b.exitEip = target;
+              if (inPage(target)) work.push(target);
+              break;
+            }
+            b.insns.push(ins);
+            total++;
+            b.end = mn === 'jmp' ? 'jmpind' : 'callind';
+            break;
+          }
+          // ret / ret imm
+          b.insns.push(ins);
+          total++;
+          b.end = 'ret';
+          break;
+        }
+        b.insns.push(ins);
+        total++;
+        eip = next;
+      }
+      if (b.insns.length === 0 && b.id === 0) {
+        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines };
+      }
+    }
+    // Blocks whose start was queued but never compiled are exits.
+    const src = new Emitter(cpu, blocks, byStart, generic, semIdx, rank, env).emit();
+    // Identical source (same code bytes, same mode) → the same function object, so V8 keeps its
+    // optimised code across region invalidation, CPU reset and machine rebuilds. Generic
+    // instructions are named by their bytes so the key covers their decoded records too.
+    const gkey = generic.map((d) => Array.from(cpu.memory.readBytes(linOf(d.start) & cpu.memory.addressMask, d.len), (x) => x.toString(16)).join('.')).join('|');
+    const key = `${this.cpu.model}|${big ? 32 : 16}|${gkey}|${src}`;
+    let factory = FACTORY_CACHE.get(key);
+    if (factory === undefined) {
+      try {
+        factory = new Function('generic', 'sem', `return ${src}`) as RegionFactory;
+      } catch (e) {
+        throw new Error(`translator: generated code does not compile: ${(e as Error).message}\n${src}`);
+      }
+      if (FACTORY_CACHE.size > 20000) FACTORY_CACHE.clear();
+      FACTORY_CACHE.set(key, factory);
+    }
+    const fnKey = key;
+    let fn = FN_CACHE.get(fnKey);
+    if (fn === undefined) {
+      fn = factory(generic, semIdx.map((i) => cpuSem(cpu, i)));
+      if (FN_CACHE.size > 20000) FN_CACHE.clear();
+      FN_CACHE.set(fnKey, fn);
+    }
+    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src };
+  }
+}
+
+type RegionFactory = (generic: Decoded[], sem: ((c: Cpu, d: Decoded) => void)[]) => RegionFn;
+/** Compiled factories by source (see compile). */
+const FACTORY_CACHE = new Map<string, RegionFactory>();
+/** Region functions by source; their closure data (decoded records, semantic functions) is per source and model. */
+const FN_CACHE = new Map<string, RegionFn>();
+
+function cpuSem(cpu: Cpu, specIndex: number): (c: Cpu, d: Decoded) => void {
+  return cpu.semanticOf(specIndex);
+}
+
+const SIZE_MASK = ['', '0xff', '0xffff', '', '0xffffffff'];
+const SIGN_BIT = ['', '0x80', '0x8000', '', '0x80000000'];
+
+/** Generates the region function's source. */
+class Emitter {
+  private out: string[] = [];
+  private tmp = 0;
+  /** Lazy-flag producer known statically in the current block (lo value), -1 unknown. */
+  private lazyKnown = -1;
+  private readonly segsUsed = new Set<number>();
+  private readonly stackBig: boolean;
+  /** Global instruction numbering for bail bookkeeping. */
+  private insnNo = 0;
+  private curLen = 0;
+  private curOrd = 0;
+  private readonly bailStart: number[] = [];
+  private readonly bailOrd: number[] = [];
+  private readonly bailLen: number[] = [];
+
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly blocks: Block[],
+    private readonly byStart: Map<number, Block>,
+    private readonly generic: Decoded[],
+    private readonly semIdx: number[],
+    private readonly rank: number,
+    private readonly env: RegionEnv,
+  ) {
+    this.stackBig = cpu.stackBig;
+  }
+
+  private t(): string {
+    return `t${this.tmp++}`;
+  }
+
+  emit(): string {
+    const body: string[] = [];
+    for (const b of this.blocks) body.push(this.block(b));
+    const segDecl: string[] = [];
+    for (const s of this.segsUsed) {
+      segDecl.push(`const S${s} = cpu.segBase[${s}];`);
+      if (this.rank <= 1) segDecl.push(`const L${s} = 0xffff;`);
+      else segDecl.push(`const a${s} = cpu.segAttr[${s}]; const L${s} = ((a${s} & 0x80) === 0 || (a${s} & 0x1c) === 0x14) ? -1 : cpu.segLimit[${s}];`);
+    }
+    const temps: string[] = [];
+    for (let i = 0; i < this.tmp; i++) temps.push(`t${i} = 0`);
+    return `function region(cpu, budget, X, PG, GEN) {
+  const R = cpu.r, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, mem = cpu.memory;
+  const am = mem.addressMask;
+  const BAIL = X.BAIL, FAULT = X.FAULT;
+  ${segDecl.join('\n  ')}
+  const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
+  let F = cpu.flags, lo = 0, la = 0, lb = 0, lr = 0, lc = 0;
+  let n = 0, k = 0, blk = 0, ex = 0, se = 0;
+  let ${temps.length > 0 ? temps.join(', ') + ', ' : ''}tz = 0;
+  try {
+    L: for (;;) {
+      switch (blk) {
+${body.join('\n')}
+        default: ex = 0; X.ctl = 1; break L;
+      }
+    }
+  } catch (e) {
+    if (e === BAIL) {
+      n = n - BL[k] + BO[k];
+      cpu.eip = BS[k];
+      cpu.flags = X.flags(lo, la, lb, lr, lc, F);
+      X.ctl = 1;
+      return n;
+    }
+    if (e === FAULT) {
+      n = n - BL[k] + BO[k] + 1;
+      cpu.translatedFault(BS[k], se);
+      X.ctl = 2;
+      return n;
+    }
+    throw e;
+  }
+  cpu.eip = ex;
+  cpu.flags = X.flags(lo, la, lb, lr, lc, F);
+  return n;
+}`;
+  }
+
+  private block(b: Block): string {
+    this.out = [];
+    this.lazyKnown = -1;
+    const len = b.insns.length;
+    const o = this.out;
+    o.push(`        case ${b.id}: {`);
+    if (len > 0) {
+      o.push(`          if (n + ${len} > budget) { ex = ${b.start}; X.ctl = 1; break L; }`);
+      o.push(`          n += ${len};`);
+    }
+    for (let i = 0; i < len; i++) {
+      const ins = b.insns[i];
+      const no = this.insnNo++;
+      this.bailStart.push(ins.start);
+      this.bailOrd.push(i);
+      this.bailLen.push(len);
+      o.push(`          k = ${no};`);
+      this.curLen = len;
+      this.curOrd = i;
+      const last = i === len - 1;
+      if (last && b.end !== 'fall' && b.end !== 'interp') this.terminator(b, ins);
+      else this.insn(ins);
+    }
+    if (b.end === 'fall' || b.end === 'interp') {
+      o.push(`          ${this.goto(b.exitEip, b.end === 'interp')}`);
+    }
+    o.push('        }');
+    return o.join('\n');
+  }
+
+  /** Transfer to `eip`: an internal block or a region exit. */
+  private goto(eip: number, interp = false): string {
+    const tb = this.byStart.get(eip);
+    if (tb !== undefined && !interp && tb.insns.length > 0) return `blk = ${tb.id}; continue L;`;
+    // A known block without instructions starts with an untranslatable one: go straight to the interpreter.
+    return `ex = ${eip}; X.ctl = ${interp || tb !== undefined ? 1 : 0}; break L;`;
+  }
+
+  // ---- operands ------------------------------------------------------------
+
+  private regRead(n: number, size: number): string {
+    if (size === 4) return `R[${n}]`;
+    if (size === 2) return `(R[${n}] & 0xffff)`;
+    return n < 4 ? `(R[${n}] & 0xff)` : `((R[${n - 4}] >>> 8) & 0xff)`;
+  }
+
+  private regWrite(n: number, size: number, v: string): string {
+    if (size === 4) return `R[${n}] = ${v};`;
+    if (size === 2) return `R[${n}] = (R[${n}] & 0xffff0000) | ((${v}) & 0xffff);`;
+    if (n < 4) return `R[${n}] = (R[${n}] & 0xffffff00) | ((${v}) & 0xff);`;
+    return `R[${n - 4}] = (R[${n - 4}] & 0xffff00ff) | (((${v}) & 0xff) << 8);`;
+  }
+
+  /** Effective-address expression of d (as recomputeEa). */
+  private ea(d: Decoded): string {
+    const parts: string[] = [];
+    if (d.eaBase >= 0) parts.push(`R[${d.eaBase}]`);
+    if (d.eaIndex >= 0) parts.push(d.eaScale > 0 ? `(R[${d.eaIndex}] << ${d.eaScale})` : `R[${d.eaIndex}]`);
+    parts.push(String(d.eaDisp));
+    const sum = parts.join(' + ');
+    return d.a32 ? `((${sum}) >>> 0)` : `((${sum}) & 0xffff)`;
+  }
+
+  /**
+   * Emit the checks for a memory access of `size` at seg:offExpr; returns the
+   * name of the physical-address temp. Throws BAIL (no side effect yet) when
+   * the access is not a plain in-page RAM access inside the segment limit.
+   */
+  private addr(seg: number, offExpr: string, size: number): string {
+    this.segsUsed.add(seg);
+    const off = this.t();
+    const p = this.t();
+    const o = this.out;
+    o.push(`          ${off} = ${offExpr};`);
+    o.push(`          if (${off} > L${seg} - ${size - 1}) throw BAIL;`);
+    o.push(`          ${p} = ((S${seg} + ${off}) & am) >>> 0;`);
+    o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) throw BAIL;`);
+    return p;
+  }
+
+  private load(p: string, size: number): string {
+    return size === 1 ? `ram[${p}]` : size === 2 ? `dv.getUint16(${p}, true)` : `dv.getUint32(${p}, true)`;
+  }
+
+  /** Store; a page with cached code goes through PhysicalMemory (CodePages), then checks this region. */
+  private store(p: string, size: number, v: string): void {
+    const fast = size === 1 ? `ram[${p}] = ${v};` : size === 2 ? `dv.setUint16(${p}, ${v}, true);` : `dv.setUint32(${p}, ${v}, true);`;
+    const slow = `mem.write${size * 8}(${p}, ${v});`;
+    this.out.push(`          if (cp[${p} >>> 12] === 0) ${fast} else { ${slow} tz = 1; }`);
+  }
+
+  /** Leave after the current instruction (block counted in full at entry: give back the rest). */
+  private midExit(next: number): string {
+    const rest = this.curLen - this.curOrd - 1;
+    return `${rest > 0 ? `n -= ${rest}; ` : ''}ex = ${next}; X.ctl = 0; break L;`;
+  }
+
+  /** After an instruction that may have written code: leave if this region's page was invalidated. */
+  private smcCheck(next: number): void {
+    this.out.push(`          if (tz !== 0) { tz = 0; if (G[PG] !== GEN) { ${this.midExit(next)} } }`);
+  }
+
+  /** Operand i as an rvalue; memory operands are loaded into a temp (checks emitted). Returns [expr, physTemp|undefined]. */
+  private read(d: Decoded, i: number, pre?: string): [string, string | undefined] {
+    const kind = d.kind[i];
+    const size = d.size[i];
+    if (kind === K.Reg) return [this.regRead(d.regNo[i], size), undefined];
+    if (kind === K.Imm) return [String(i === 0 || d.kind[0] !== K.Imm ? d.imm : d.imm2), undefined];
+    if (kind === K.Mem) {
+      const p = pre ?? this.addr(d.eaSeg, this.ea(d), size);
+      const v = this.t();
+      this.out.push(`          ${v} = ${this.load(p, size)};`);
+      return [v, p];
+    }
+    throw new Error('operand kind not inlined');
+  }
+
+  /** Write operand i (reg or mem with precomputed phys temp). */
+  private write(d: Decoded, i: number, v: string, p: string | undefined): void {
+    const kind = d.kind[i];
+    const size = d.size[i];
+    if (kind === K.Reg) {
+      this.out.push(`          ${this.regWrite(d.regNo[i], size, v)}`);
+      return;
+    }
+    this.store(p!, size, v);
+  }
+
+  private matFlags(): void {
+    this.out.push(`          F = X.flags(lo, la, lb, lr, lc, F); lo = 0;`);
+    this.lazyKnown = 0;
+  }
+
+  // ---- instructions ----------------------------------------------------------
+
+  private simpleOperands(d: Decoded, n: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const k = d.kind[i];
+      if (k !== K.Reg && k !== K.Mem && k !== K.Imm) return false;
+      if (d.size[i] !== 1 && d.size[i] !== 2 && d.size[i] !== 4) return false;
+    }
+    return true;
+  }
+
+  private insn(ins: Insn): void {
+    const d = ins.d;
+    const mn = d.spec.mn;
+    const o = this.out;
+    const alu = ALU_KIND[mn];
+    if (alu !== undefined && d.nargs === 2 && this.simpleOperands(d, 2) && d.kind[0] !== K.Imm) {
+      const size = d.size[0];
+      const m = SIZE_MASK[size];
+      const [a, p] = this.read(d, 0);
+      const [b] = this.read(d, 1);
+      const r = this.t();
+      const av = this.t();
+      const bv = this.t();
+      o.push(`          ${av} = ${a}; ${bv} = ${b};`);
+      let c = '0';
+      if (alu === L_ADC || alu === L_SBB) {
+        c = this.t();
+        o.push(`          ${c} = X.cf(lo, la, lb, lr, lc, F);`);
+      }
+      let expr: string;
+      if (mn === 'and' || mn === 'test') expr = `${av} & ${bv}`;
+      else if (mn === 'or') expr = `${av} | ${bv}`;
+      else if (mn === 'xor') expr = `${av} ^ ${bv}`;
+      else if (alu === L_ADD || alu === L_ADC) expr = `${av} + ${bv} + ${c}`;
+      else expr = `${av} - ${bv} - ${c}`;
+      o.push(size === 4 ? `          ${r} = (${expr}) >>> 0;` : `          ${r} = (${expr}) & ${m};`);
+      if (mn !== 'cmp' && mn !== 'test') this.write(d, 0, r, p);
+      o.push(`          lo = ${alu * 8 + size}; la = ${av}; lb = ${bv}; lr = ${r}; lc = ${c};`);
+      this.lazyKnown = alu * 8 + size;
+      if (p !== undefined && mn !== 'cmp' && mn !== 'test') this.smcCheck(ins.next);
+      return;
+    }
+    if ((mn === 'inc' || mn === 'dec') && this.simpleOperands(d, 1)) {
+      const size = d.size[0];
+      // INC/DEC keep CF (SDM Vol. 2 INC): F must hold the current CF first.
+      if (this.lazyKnown !== 0 && (this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC)) this.matFlags();
+      const [a, p] = this.read(d, 0);
+      const av = this.t();
+      const r = this.t();
+      o.push(`          ${av} = ${a};`);
+      const expr = mn === 'inc' ? `${av} + 1` : `${av} - 1`;
+      o.push(size === 4 ? `          ${r} = (${expr}) >>> 0;` : `          ${r} = (${expr}) & ${SIZE_MASK[size]};`);
+      this.write(d, 0, r, p);
+      const kind = mn === 'inc' ? L_INC : L_DEC;
+      o.push(`          lo = ${kind * 8 + size}; la = ${av}; lb = 1; lr = ${r}; lc = 0;`);
+      this.lazyKnown = kind * 8 + size;
+      if (p !== undefined) this.smcCheck(ins.next);
+      return;
+    }
+    if ((mn === 'neg' || mn === 'not') && this.simpleOperands(d, 1)) {
+      const size = d.size[0];
+      const [a, p] = this.read(d, 0);
+      const av = this.t();
+      const r = this.t();
+      o.push(`          ${av} = ${a};`);
+      if (mn === 'not') o.push(size === 4 ? `          ${r} = (~${av}) >>> 0;` : `          ${r} = (~${av}) & ${SIZE_MASK[size]};`);
+      else o.push(size === 4 ? `          ${r} = (0 - ${av}) >>> 0;` : `          ${r} = (0 - ${av}) & ${SIZE_MASK[size]};`);
+      this.write(d, 0, r, p);
+      if (mn === 'neg') {
+        o.push(`          lo = ${L_SUB * 8 + size}; la = 0; lb = ${av}; lr = ${r}; lc = 0;`);
+        this.lazyKnown = L_SUB * 8 + size;
+      }
+      if (p !== undefined) this.smcCheck(ins.next);
+      return;
+    }
+    if ((mn === 'mov' || mn === 'movzx') && d.nargs === 2 && this.simpleOperands(d, 2)) {
+      const [v] = this.read(d, 1);
+      if (d.kind[0] === K.Mem) {
+        const vv = this.t();
+        o.push(`          ${vv} = ${v};`);
+        const p = this.addr(d.eaSeg, this.ea(d), d.size[0]);
+        this.store(p, d.size[0], vv);
+        this.smcCheck(ins.next);
+      } else this.write(d, 0, v, undefined);
+      return;
+    }
+    if (mn === 'movsx' && this.simpleOperands(d, 2) && d.kind[0] === K.Reg) {
+      const [v] = this.read(d, 1);
+      const sh = d.size[1] === 1 ? 24 : 16;
+      const e = d.size[0] === 4 ? `(((${v}) << ${sh}) >> ${sh}) >>> 0` : `(((${v}) << ${sh}) >> ${sh})`;
+      this.write(d, 0, e, undefined);
+      return;
+    }
+    if (mn === 'lea' && d.kind[1] === K.Mem && d.kind[0] === K.Reg) {
+      this.write(d, 0, this.ea(d), undefined);
+      return;
+    }
+    if (mn === 'xchg' && this.simpleOperands(d, 2) && d.kind[0] !== K.Imm && d.kind[1] !== K.Imm) {
+      // Interpreter order: write operand 0 with b, then operand 1 with a.
+      const [a, p0] = this.read(d, 0);
+      const [b, p1] = this.read(d, 1);
+      const av = this.t();
+      const bv = this.t();
+      o.push(`          ${av} = ${a}; ${bv} = ${b};`);
+      this.write(d, 0, bv, p0);
+      this.write(d, 1, av, p1);
+      if (p0 !== undefined || p1 !== undefined) this.smcCheck(ins.next);
+      return;
+    }
+    if (mn === 'push' && this.simpleOperands(d, 1) && !(d.kind[0] === K.Reg && d.regNo[0] === 4 && this.rank <= 1)) {
+      const size = d.o32 ? 4 : 2;
+      const [v] = this.read(d, 0);
+      const vv = this.t();
+      o.push(`          ${vv} = ${v};`);
+      this.push(vv, size);
+      this.smcCheck(ins.next);
+      return;
+    }
+    if (mn === 'pop' && d.kind[0] === K.Reg) {
+      const size = d.o32 ? 4 : 2;
+      const v = this.pop(size);
+      o.push(`          ${this.regWrite(d.regNo[0], size, v)}`);
+      return;
+    }
+    if (mn.startsWith('set') && JCC.includes('j' + mn.slice(3)) && this.simpleOperands(d, 1)) {
+      const cc = JCC.indexOf('j' + mn.slice(3));
+      const c = this.cond(cc);
+      if (d.kind[0] === K.Mem) {
+        const p = this.addr(d.eaSeg, this.ea(d), 1);
+        this.store(p, 1, `(${c} ? 1 : 0)`);
+        this.smcCheck(ins.next);
+      } else o.push(`          ${this.regWrite(d.regNo[0], 1, `(${c} ? 1 : 0)`)}`);
+      return;
+    }
+    if (mn === 'nop') return;
+    if ((mn === 'shl' || mn === 'sal' || mn === 'shr' || mn === 'sar' || mn === 'rol' || mn === 'ror') && this.shiftInline(ins)) return;
+    if (mn === 'imul' && d.nargs >= 2 && d.kind[0] === K.Reg && (d.size[0] === 2 || d.size[0] === 4) && this.simpleOperands(d, d.nargs)) {
+      this.imulInline(ins);
+      return;
+    }
+    this.genericInsn(ins);
+  }
+
+  /**
+   * SHL/SAL/SHR/SAR/ROL/ROR by a constant count 1..bits-1 (the semantics.ts
+   * results in closed form; SDM Vol. 2 SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR):
+   * other counts, and CL counts, run the semantic function.
+   */
+  private shiftInline(ins: Insn): boolean {
+    const d = ins.d;
+    const mn = d.spec.mn;
+    if (!this.simpleOperands(d, 2) || d.kind[1] !== K.Imm || d.kind[0] === K.Imm) return false;
+    let count = d.kind[0] === K.Imm ? d.imm2 : d.imm;
+    count &= 0xff;
+    if (this.rank !== 0) count &= 31;
+    const size = d.size[0];
+    const bits = size * 8;
+    if (count < 1 || count >= bits) return false;
+    const o = this.out;
+    const m = SIZE_MASK[size];
+    const sg = SIGN_BIT[size];
+    const fix = (e: string): string => (size === 4 ? `(${e}) >>> 0` : `(${e}) & ${m}`);
+    const [a, p] = this.read(d, 0);
+    const v = this.t();
+    const r = this.t();
+    const cf = this.t();
+    o.push(`          ${v} = ${a};`);
+    const szp = `((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | X.P[${r} & 0xff]`;
+    switch (mn) {
+      case 'shl':
+      case 'sal': {
+        o.push(`          ${r} = ${fix(`${v} << ${count}`)}; ${cf} = (${v} >>> ${bits - count}) & 1;`);
+        const af = this.rank <= 2 ? ` | ((((${v} << ${count - 1}) & 8) !== 0) ? 0x10 : 0)` : '';
+        this.write(d, 0, r, p);
+        o.push(`          F = (F & ~0x8d5) | ${szp} | ${cf} | ((((${r} & ${sg}) !== 0 ? 1 : 0) ^ ${cf}) !== 0 ? 0x800 : 0)${af}; lo = 0;`);
+        break;
+      }
+      case 'shr': {
+        o.push(`          ${r} = ${v} >>> ${count}; ${cf} = (${v} >>> ${count - 1}) & 1;`);
+        this.write(d, 0, r, p);
+        const of = count === 1 ? ` | ((${v} & ${sg}) !== 0 ? 0x800 : 0)` : '';
+        o.push(`          F = (F & ~0x8d5) | ${szp} | ${cf}${of}; lo = 0;`);
+        break;
+      }
+      case 'sar': {
+        const sh = 32 - bits;
+        const sx = sh === 0 ? `(${v} | 0)` : `((${v} << ${sh}) >> ${sh})`;
+        o.push(`          ${r} = ${fix(`${sx} >> ${count}`)}; ${cf} = (${sx} >> ${count - 1}) & 1;`);
+        this.write(d, 0, r, p);
+        o.push(`          F = (F & ~0x8d5) | ${szp} | ${cf}; lo = 0;`);
+        break;
+      }
+      case 'rol': {
+        o.push(`          ${r} = ${fix(`(${v} << ${count}) | (${v} >>> ${bits - count})`)}; ${cf} = ${r} & 1;`);
+        this.write(d, 0, r, p);
+        o.push(`          F = (X.flags(lo, la, lb, lr, lc, F) & ~0x801) | ${cf} | ((((${r} & ${sg}) !== 0 ? 1 : 0) ^ ${cf}) !== 0 ? 0x800 : 0); lo = 0;`);
+        break;
+      }
+      default: {
+        // ror
+        o.push(`          ${r} = ${fix(`(${v} >>> ${count}) | (${v} << ${bits - count})`)}; ${cf} = (${r} & ${sg}) !== 0 ? 1 : 0;`);
+        this.write(d, 0, r, p);
+        o.push(`          F = (X.flags(lo, la, lb, lr, lc, F) & ~0x801) | ${cf} | ((((${r} >>> ${bits - 1}) ^ (${r} >>> ${bits - 2})) & 1) !== 0 ? 0x800 : 0); lo = 0;`);
+      }
+    }
+    this.lazyKnown = 0;
+    if (p !== undefined) this.smcCheck(ins.next);
+    return true;
+  }
+
+  /** IMUL r, r/m(, imm): low half and CF=OF=overflow, SF/ZF/PF from the result (as semantics.ts). */
+  private imulInline(ins: Insn): void {
+    const d = ins.d;
+    const o = this.out;
+    const size = d.size[0];
+    const [a] = this.read(d, 1);
+    const [b] = d.nargs === 3 ? this.read(d, 2) : this.read(d, 0);
+    const av = this.t();
+    const bv = this.t();
+    const r = this.t();
+    const ov = this.t();
+    o.push(`          ${av} = ${a}; ${bv} = ${b};`);
+    if (size === 4) {
+      o.push(`          ${r} = Math.imul(${av}, ${bv}) >>> 0; ${ov} = (${av} | 0) * (${bv} | 0) !== (${r} | 0);`);
+    } else {
+      const p = this.t();
+      o.push(`          ${p} = ((${av} << 16) >> 16) * ((${bv} << 16) >> 16); ${r} = ${p} & 0xffff; ${ov} = ((${r} << 16) >> 16) !== ${p};`);
+    }
+    o.push(`          ${this.regWrite(d.regNo[0], size, r)}`);
+    const sg = SIGN_BIT[size];
+    o.push(`          F = (F & ~0x8d5) | (${ov} ? 0x801 : 0) | ((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | X.P[${r} & 0xff]; lo = 0;`);
+    this.lazyKnown = 0;
+  }
+
+  /** Run the interpreter's semantic function for this instruction (flags materialised around it). */
+  private genericInsn(ins: Insn): void {
+    const gi = this.generic.length;
+    this.generic.push(ins.d);
+    this.semIdx.push(ins.d.specIndex);
+    const o = this.out;
+    o.push(`          cpu.flags = X.flags(lo, la, lb, lr, lc, F); lo = 0; se = R[4]; cpu.eip = ${ins.next};`);
+    if (ins.d.hasEa) o.push(`          X.recomputeEa(generic[${gi}], R);`);
+    o.push(`          sem[${gi}](cpu, generic[${gi}]); F = cpu.flags;`);
+    o.push(`          if (G[PG] !== GEN) { ${this.midExit(ins.next)} }`);
+    this.lazyKnown = 0;
+  }
+
+  /** SP arithmetic per the stack size (B bit of SS, SDM Vol. 3 §3.4.5). */
+  private push(v: string, size: number): void {
+    const o = this.out;
+    const sp = this.t();
+    if (this.stackBig) o.push(`          ${sp} = (R[4] - ${size}) >>> 0;`);
+    else o.push(`          ${sp} = ((R[4] & 0xffff) - ${size}) & 0xffff;`);
+    const p = this.addr(SS, sp, size);
+    this.store(p, size, v);
+    o.push(this.stackBig ? `          R[4] = ${sp};` : `          R[4] = (R[4] & 0xffff0000) | ${sp};`);
+  }
+
+  /** Returns a temp holding the popped value; SP updated. */
+  private pop(size: number): string {
+    const o = this.out;
+    const sp = this.t();
+    o.push(this.stackBig ? `          ${sp} = R[4];` : `          ${sp} = R[4] & 0xffff;`);
+    const p = this.addr(SS, sp, size);
+    const v = this.t();
+    o.push(`          ${v} = ${this.load(p, size)};`);
+    o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) >>> 0;` : `          R[4] = (R[4] & 0xffff0000) | ((${sp} + ${size}) & 0xffff);`);
+    return v;
+  }
+
+  /** JS boolean expression for condition cc, fused with a statically known producer when possible. */
+  private cond(cc: number): string {
+    const lk = this.lazyKnown;
+    if (lk > 0) {
+      const kind = lk >> 3;
+      const size = lk & 7;
+      const sg = SIGN_BIT[size];
+      const sx = (v: string): string => (size === 4 ? `(${v} | 0)` : size === 2 ? `((${v} << 16) >> 16)` : `((${v} << 24) >> 24)`);
+      const neg = (cc & 1) !== 0;
+      let e: string | undefined;
+      switch (cc >> 1) {
+        case 2:
+          e = `lr === 0`;
+          break;
+        case 4:
+          e = `(lr & ${sg}) !== 0`;
+          break;
+        case 1:
+          if (kind === L_SUB) e = `la < lb`;
+          else if (kind === L_LOGIC) e = `false`;
+          break;
+        case 3:
+          if (kind === L_SUB) e = `la <= lb`;
+          else if (kind === L_LOGIC) e = `lr === 0`;
+          break;
+        case 6:
+          if (kind === L_SUB) e = `${sx('la')} < ${sx('lb')}`;
+          else if (kind === L_LOGIC) e = `(lr & ${sg}) !== 0`;
+          break;
+        case 7:
+          if (kind === L_SUB) e = `${sx('la')} <= ${sx('lb')}`;
+          else if (kind === L_LOGIC) e = `(lr === 0 || (lr & ${sg}) !== 0)`;
+          break;
+        case 0:
+          if (kind === L_LOGIC) e = `false`;
+          break;
+      }
+      if (e !== undefined) return neg ? `!(${e})` : `(${e})`;
+    }
+    return `X.cond(${cc}, X.flags(lo, la, lb, lr, lc, F))`;
+  }
+
+  private terminator(b: Block, ins: Insn): void {
+    const d = ins.d;
+    const mn = d.spec.mn;
+    const o = this.out;
+    const csLimit = this.rank <= 1 ? 0xffff : this.cpu.segLimit[CS];
+    const limitCheck = (v: string): string => (this.rank >= 2 ? `          if (${v} > ${csLimit}) throw BAIL;` : '');
+    const next = ins.next;
+    switch (b.end) {
+      case 'jcc': {
+        const cc = JCC.indexOf(mn);
+        const target = (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
+        o.push(`          if (${this.cond(cc)}) { ${this.goto(target)} }`);
+        o.push(`          ${this.goto(next)}`);
+        return;
+      }
+      case 'loop': {
+        const am = d.a32 ? '0xffffffff' : '0xffff';
+        const target = (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
+        if (mn === 'jcxz') {
+          o.push(`          if ((R[1] & ${am}) === 0) { ${this.goto(target)} }`);
+        } else {
+          const cx = this.t();
+          o.push(`          ${cx} = ((R[1] & ${am}) - 1) & ${am};`);
+          o.push(d.a32 ? `          R[1] = ${cx};` : `          R[1] = (R[1] & 0xffff0000) | (${cx} & 0xffff);`);
+          let c = `${cx} !== 0`;
+          if (mn === 'loopne') c += ` && !${this.cond(4)}`;
+          else if (mn === 'loope') c += ` && ${this.cond(4)}`;
+          o.push(`          if (${c}) { ${this.goto(target)} }`);
+        }
+        o.push(`          ${this.goto(next)}`);
+        return;
+      }
+      case 'jmp':
+        o.push(`          ${this.goto(b.exitEip)}`);
+        return;
+      case 'call': {
+        const size = d.o32 ? 4 : 2;
+        this.push(String(next), size);
+        this.smcCheck(b.exitEip);
+        o.push(`          ${this.goto(b.exitEip)}`);
+        return;
+      }
+      case 'jmpind': {
+        const [v] = this.read(d, 0);
+        const tv = this.t();
+        o.push(`          ${tv} = ${v};`);
+        o.push(limitCheck(tv));
+        o.push(`          ex = ${tv}; X.ctl = 0; break L;`);
+        return;
+      }
+      case 'callind': {
+        const size = d.o32 ? 4 : 2;
+        const [v] = this.read(d, 0);
+        const tv = this.t();
+        o.push(`          ${tv} = ${v};`);
+        o.push(limitCheck(tv));
+        this.push(String(next), size);
+        o.push(`          ex = ${tv}; X.ctl = 0; break L;`);
+        return;
+      }
+      case 'ret': {
+        const size = d.o32 ? 4 : 2;
+        const sp = this.t();
+        o.push(this.stackBig ? `          ${sp} = R[4];` : `          ${sp} = R[4] & 0xffff;`);
+        const p = this.addr(SS, sp, size);
+        const v = this.t();
+        o.push(`          ${v} = ${this.load(p, size)};`);
+        o.push(limitCheck(v));
+        o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) >>> 0;` : `          R[4] = (R[4] & 0xffff0000) | ((${sp} + ${size}) & 0xffff);`);
+        if (d.nargs > 0) {
+          const imm = d.imm & 0xffff;
+          o.push(this.stackBig ? `          R[4] = (R[4] + ${imm}) >>> 0;` : `          R[4] = (R[4] & 0xffff0000) | ((R[4] + ${imm}) & 0xffff);`);
+        }
+        o.push(`          ex = ${v}; X.ctl = 0; break L;`);
+        return;
+      }
+      default:
+        throw new Error(`terminator ${b.end}`);
+    }
+  }
+}
+
+export { INSN_SPECS };
