@@ -50,7 +50,8 @@ describe('random differential test against QEMU', () => {
     expect(fieldAt(48, 0)).toEqual(['eflags']); // CF
     expect(fieldAt(48, 0, 0x1)).toEqual([]); // CF undefined: masked
     expect(fieldAt(48, 4, 0x1)).toEqual(['eflags']); // AF still compared
-    expect(fieldAt(52 + 0x42, 2)).toEqual(['buf+0x42']);
+    expect(fieldAt(52 + 6, 1)).toEqual(['ds']);
+    expect(fieldAt(64 + 0x42, 2)).toEqual(['buf+0x42']);
     expect(fieldAt(RECORD - 1, 0)).toEqual(['stack+0x4f']);
   });
 });
