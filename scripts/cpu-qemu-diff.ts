@@ -1178,6 +1178,22 @@ export const QEMU_DIFFERENCES: KnownDifference[] = [
     },
   },
   {
+    id: 'qemu-no-data-segment-checks',
+    explanation:
+      'QEMU (TCG) does not check data-segment accesses in protected mode against the cached descriptor: with a null selector or a ' +
+      'read-only (code) selector in ES/FS/GS it performs the access with base 0, where the processor raises #GP(0). ' +
+      'Our CPU raises #GP(0); QEMU runs on, so the sequence is compared only up to that instruction.',
+    citation:
+      'Intel SDM Vol. 2, e.g. STOS/MOV "Protected Mode Exceptions": #GP(0) "If the destination is located in a non-writable segment", ' +
+      '"If the DS, ES, FS, or GS register is used to access memory and it contains a NULL segment selector"; Vol. 3 §5.4 (null selectors) and §5.5 (type checking).',
+    applies: (ctx) => {
+      const { ours, theirs } = ctx;
+      if (ctx.mode !== 'pm' || ours.fault !== 13 + 1 || ours.faultErr !== 0 || theirs.fault === 13 + 1) return false;
+      // ES, FS or GS held a null or a code-segment selector when our CPU faulted.
+      return [0, 4, 5].some((k) => (ours.sregs[k] & 0xfffc) === 0 || (ours.sregs[k] & 0xfffc) === 0x08);
+    },
+  },
+  {
     id: 'qemu-int1-ud',
     explanation:
       'QEMU 7.2 (-cpu pentium3) raises #UD for F1 (INT1/ICEBP); the processor delivers a debug trap (vector 1) with the address of the next instruction, which is what our CPU does from the 80386 on.',
