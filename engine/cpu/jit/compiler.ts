@@ -71,6 +71,8 @@ export interface RegionRuntime {
   cf: (lo: number, la: number, lb: number, lr: number, lc: number, F: number) => number;
   cond: (cc: number, f: number) => boolean;
   recomputeEa: (d: Decoded, r: Uint32Array) => void;
+  /** Int32Array view of Cpu.r (generated code works in int32). */
+  R: Int32Array;
   /** Parity table (PF for a result byte). */
   P: Uint8Array;
   BAIL: object;
@@ -263,7 +265,7 @@ export class RegionCompiler {
     let factory = FACTORY_CACHE.get(key);
     if (factory === undefined) {
       try {
-        factory = new Function('generic', 'sem', `return ${src}`) as RegionFactory;
+        factory = new Function('generic', 'sem', src) as RegionFactory;
       } catch (e) {
         throw new Error(`translator: generated code does not compile: ${(e as Error).message}\n${src}`);
       }
@@ -291,8 +293,18 @@ function cpuSem(cpu: Cpu, specIndex: number): (c: Cpu, d: Decoded) => void {
   return cpu.semanticOf(specIndex);
 }
 
-const SIZE_MASK = ['', '0xff', '0xffff', '', '0xffffffff'];
-const SIGN_BIT = ['', '0x80', '0x8000', '', '0x80000000'];
+const SIZE_MASK = ['', '0xff', '0xffff', '', '-1'];
+const SIGN_BIT = ['', '0x80', '0x8000', '', '-0x80000000'];
+/** OF SF ZF AF PF CF. */
+const ARITH_FLAGS = 0x8d5;
+
+/*
+ * Representation: every value in generated code is an int32 (registers are
+ * read through an Int32Array view of Cpu.r, 32-bit loads use getInt32), so
+ * V8 keeps it in machine registers and never deoptimises on a value above
+ * 2^31 ("lost precision"). 8/16-bit values are masked non-negative ints.
+ * Unsigned comparisons use `>>> 0`.
+ */
 
 /** Generates the region function's source. */
 class Emitter {
@@ -304,11 +316,14 @@ class Emitter {
   private readonly stackBig: boolean;
   /** Global instruction numbering for bail bookkeeping. */
   private insnNo = 0;
+  /** Arithmetic flags live after each instruction of the current block, and after the current one. */
+  private liveAfter: number[] = [];
+  private live = ARITH_FLAGS;
   private curLen = 0;
   private curOrd = 0;
-  private readonly bailStart: number[] = [];
-  private readonly bailOrd: number[] = [];
-  private readonly bailLen: number[] = [];
+  readonly bailStart: number[] = [];
+  readonly bailOrd: number[] = [];
+  readonly bailLen: number[] = [];
 
   constructor(
     private readonly cpu: Cpu,
@@ -331,18 +346,18 @@ class Emitter {
     for (const b of this.blocks) body.push(this.block(b));
     const segDecl: string[] = [];
     for (const s of this.segsUsed) {
-      segDecl.push(`const S${s} = cpu.segBase[${s}];`);
+      segDecl.push(`const S${s} = cpu.segBase[${s}] | 0;`);
       if (this.rank <= 1) segDecl.push(`const L${s} = 0xffff;`);
       else segDecl.push(`const a${s} = cpu.segAttr[${s}]; const L${s} = ((a${s} & 0x80) === 0 || (a${s} & 0x1c) === 0x14) ? -1 : cpu.segLimit[${s}];`);
     }
     const temps: string[] = [];
     for (let i = 0; i < this.tmp; i++) temps.push(`t${i} = 0`);
-    return `function region(cpu, budget, X, PG, GEN) {
-  const R = cpu.r, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, mem = cpu.memory;
-  const am = mem.addressMask;
+    return `const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
+return function region(cpu, budget, X, PG, GEN) {
+  const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, mem = cpu.memory;
+  const am = mem.addressMask | 0;
   const BAIL = X.BAIL, FAULT = X.FAULT;
   ${segDecl.join('\n  ')}
-  const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
   let F = cpu.flags, lo = 0, la = 0, lb = 0, lr = 0, lc = 0;
   let n = 0, k = 0, blk = 0, ex = 0, se = 0;
   let ${temps.length > 0 ? temps.join(', ') + ', ' : ''}tz = 0;
@@ -372,7 +387,7 @@ ${body.join('\n')}
   cpu.eip = ex;
   cpu.flags = X.flags(lo, la, lb, lr, lc, F);
   return n;
-}`;
+};`;
   }
 
   private block(b: Block): string {
@@ -385,8 +400,10 @@ ${body.join('\n')}
       o.push(`          if (n + ${len} > budget) { ex = ${b.start}; X.ctl = 1; break L; }`);
       o.push(`          n += ${len};`);
     }
+    this.liveAfter = this.liveness(b);
     for (let i = 0; i < len; i++) {
       const ins = b.insns[i];
+      this.live = this.liveAfter[i];
       const no = this.insnNo++;
       this.bailStart.push(ins.start);
       this.bailOrd.push(i);
@@ -405,6 +422,53 @@ ${body.join('\n')}
     return o.join('\n');
   }
 
+  /**
+   * Backward flag liveness inside one block. Conservative so that EFLAGS is
+   * exact wherever control can leave translated code: every flag is live at
+   * the block end (budget exits happen at block entries), before any
+   * instruction that may bail out or fault (a memory operand, a stack access,
+   * a generic instruction), and at a Jcc for the flags it tests.
+   */
+  private liveness(b: Block): number[] {
+    const out = new Array<number>(b.insns.length);
+    let live = ARITH_FLAGS;
+    for (let i = b.insns.length - 1; i >= 0; i--) {
+      out[i] = live;
+      const d = b.insns[i].d;
+      const mn = d.spec.mn;
+      let mem = false;
+      for (let j = 0; j < d.nargs; j++) if (d.kind[j] === K.Mem) mem = true;
+      const inlineRegOnly = !mem && (ALU_KIND[mn] !== undefined || mn === 'inc' || mn === 'dec' || mn === 'neg' || mn === 'not' || mn === 'mov' || mn === 'movzx' || mn === 'movsx' || mn === 'lea' || mn === 'xchg' || mn === 'nop' || ((mn === 'shl' || mn === 'sal' || mn === 'shr' || mn === 'sar' || mn === 'rol' || mn === 'ror') && d.kind[1] === K.Imm) || (mn === 'imul' && d.nargs >= 2));
+      if (!inlineRegOnly) {
+        live = ARITH_FLAGS;
+        continue;
+      }
+      live = (live & ~d.spec.flagsWritten) | (d.spec.flagsRead & ARITH_FLAGS);
+      // Shifts/rotates by a count the inline code does not take keep every flag (count 0) or go generic.
+      if (mn === 'shl' || mn === 'sal' || mn === 'shr' || mn === 'sar' || mn === 'rol' || mn === 'ror') {
+        const c = this.rank !== 0 ? d.imm & 31 : d.imm & 0xff;
+        if (c < 1 || c >= d.size[0] * 8) live = ARITH_FLAGS;
+      }
+    }
+    return out;
+  }
+
+  /** CF of the current lazy state as a JS expression (0/1), static when the producer is known. */
+  private cfExpr(): string {
+    const lk = this.lazyKnown;
+    if (lk === 0) return '(F & 1)';
+    if (lk > 0) {
+      const kind = lk >> 3;
+      const size = lk & 7;
+      const ux = (v: string): string => (size === 4 ? `(${v} >>> 0)` : v);
+      if (kind === L_LOGIC) return '0';
+      if (kind === L_SUB) return `(${ux('la')} < ${ux('lb')} ? 1 : 0)`;
+      if (kind === L_ADD) return `(${ux('la')} + ${ux('lb')} > ${size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff} ? 1 : 0)`;
+      if (kind === L_INC || kind === L_DEC) return '(F & 1)';
+    }
+    return 'X.cf(lo, la, lb, lr, lc, F)';
+  }
+
   /** Transfer to `eip`: an internal block or a region exit. */
   private goto(eip: number, interp = false): string {
     const tb = this.byStart.get(eip);
@@ -418,24 +482,24 @@ ${body.join('\n')}
   private regRead(n: number, size: number): string {
     if (size === 4) return `R[${n}]`;
     if (size === 2) return `(R[${n}] & 0xffff)`;
-    return n < 4 ? `(R[${n}] & 0xff)` : `((R[${n - 4}] >>> 8) & 0xff)`;
+    return n < 4 ? `(R[${n}] & 0xff)` : `((R[${n - 4}] >> 8) & 0xff)`;
   }
 
   private regWrite(n: number, size: number, v: string): string {
     if (size === 4) return `R[${n}] = ${v};`;
-    if (size === 2) return `R[${n}] = (R[${n}] & 0xffff0000) | ((${v}) & 0xffff);`;
-    if (n < 4) return `R[${n}] = (R[${n}] & 0xffffff00) | ((${v}) & 0xff);`;
-    return `R[${n - 4}] = (R[${n - 4}] & 0xffff00ff) | (((${v}) & 0xff) << 8);`;
+    if (size === 2) return `R[${n}] = (R[${n}] & -65536) | ((${v}) & 0xffff);`;
+    if (n < 4) return `R[${n}] = (R[${n}] & -256) | ((${v}) & 0xff);`;
+    return `R[${n - 4}] = (R[${n - 4}] & -65281) | (((${v}) & 0xff) << 8);`;
   }
 
-  /** Effective-address expression of d (as recomputeEa). */
+  /** Effective-address expression of d (as recomputeEa), int32 for 32-bit addressing. */
   private ea(d: Decoded): string {
     const parts: string[] = [];
     if (d.eaBase >= 0) parts.push(`R[${d.eaBase}]`);
     if (d.eaIndex >= 0) parts.push(d.eaScale > 0 ? `(R[${d.eaIndex}] << ${d.eaScale})` : `R[${d.eaIndex}]`);
-    parts.push(String(d.eaDisp));
+    parts.push(String(d.eaDisp | 0));
     const sum = parts.join(' + ');
-    return d.a32 ? `((${sum}) >>> 0)` : `((${sum}) & 0xffff)`;
+    return d.a32 ? `((${sum}) | 0)` : `((${sum}) & 0xffff)`;
   }
 
   /**
@@ -449,19 +513,19 @@ ${body.join('\n')}
     const p = this.t();
     const o = this.out;
     o.push(`          ${off} = ${offExpr};`);
-    o.push(`          if (${off} > L${seg} - ${size - 1}) throw BAIL;`);
-    o.push(`          ${p} = ((S${seg} + ${off}) & am) >>> 0;`);
+    o.push(`          if ((${off} >>> 0) > L${seg} - ${size - 1}) throw BAIL;`);
+    o.push(`          ${p} = ((S${seg} + ${off}) | 0) & am;`);
     o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) throw BAIL;`);
     return p;
   }
 
   private load(p: string, size: number): string {
-    return size === 1 ? `ram[${p}]` : size === 2 ? `dv.getUint16(${p}, true)` : `dv.getUint32(${p}, true)`;
+    return size === 1 ? `ram[${p}]` : size === 2 ? `dv.getUint16(${p}, true)` : `dv.getInt32(${p}, true)`;
   }
 
   /** Store; a page with cached code goes through PhysicalMemory (CodePages), then checks this region. */
   private store(p: string, size: number, v: string): void {
-    const fast = size === 1 ? `ram[${p}] = ${v};` : size === 2 ? `dv.setUint16(${p}, ${v}, true);` : `dv.setUint32(${p}, ${v}, true);`;
+    const fast = size === 1 ? `ram[${p}] = ${v};` : size === 2 ? `dv.setUint16(${p}, ${v}, true);` : `dv.setInt32(${p}, ${v}, true);`;
     const slow = `mem.write${size * 8}(${p}, ${v});`;
     this.out.push(`          if (cp[${p} >>> 12] === 0) ${fast} else { ${slow} tz = 1; }`);
   }
@@ -482,7 +546,10 @@ ${body.join('\n')}
     const kind = d.kind[i];
     const size = d.size[i];
     if (kind === K.Reg) return [this.regRead(d.regNo[i], size), undefined];
-    if (kind === K.Imm) return [String(i === 0 || d.kind[0] !== K.Imm ? d.imm : d.imm2), undefined];
+    if (kind === K.Imm) {
+      const v = i === 0 || d.kind[0] !== K.Imm ? d.imm : d.imm2;
+      return [String(size === 4 ? v | 0 : v), undefined];
+    }
     if (kind === K.Mem) {
       const p = pre ?? this.addr(d.eaSeg, this.ea(d), size);
       const v = this.t();
@@ -508,6 +575,11 @@ ${body.join('\n')}
     this.lazyKnown = 0;
   }
 
+  /** `e` truncated to the operand size (int32 for 32-bit). */
+  private fix(size: number, e: string): string {
+    return size === 4 ? `(${e}) | 0` : `(${e}) & ${SIZE_MASK[size]}`;
+  }
+
   // ---- instructions ----------------------------------------------------------
 
   private simpleOperands(d: Decoded, n: number): boolean {
@@ -526,7 +598,6 @@ ${body.join('\n')}
     const alu = ALU_KIND[mn];
     if (alu !== undefined && d.nargs === 2 && this.simpleOperands(d, 2) && d.kind[0] !== K.Imm) {
       const size = d.size[0];
-      const m = SIZE_MASK[size];
       const [a, p] = this.read(d, 0);
       const [b] = this.read(d, 1);
       const r = this.t();
@@ -536,7 +607,7 @@ ${body.join('\n')}
       let c = '0';
       if (alu === L_ADC || alu === L_SBB) {
         c = this.t();
-        o.push(`          ${c} = X.cf(lo, la, lb, lr, lc, F);`);
+        o.push(`          ${c} = ${this.cfExpr()};`);
       }
       let expr: string;
       if (mn === 'and' || mn === 'test') expr = `${av} & ${bv}`;
@@ -544,27 +615,33 @@ ${body.join('\n')}
       else if (mn === 'xor') expr = `${av} ^ ${bv}`;
       else if (alu === L_ADD || alu === L_ADC) expr = `${av} + ${bv} + ${c}`;
       else expr = `${av} - ${bv} - ${c}`;
-      o.push(size === 4 ? `          ${r} = (${expr}) >>> 0;` : `          ${r} = (${expr}) & ${m};`);
+      o.push(`          ${r} = ${this.fix(size, expr)};`);
       if (mn !== 'cmp' && mn !== 'test') this.write(d, 0, r, p);
-      o.push(`          lo = ${alu * 8 + size}; la = ${av}; lb = ${bv}; lr = ${r}; lc = ${c};`);
-      this.lazyKnown = alu * 8 + size;
+      if ((this.live & ARITH_FLAGS) !== 0) {
+        o.push(`          lo = ${alu * 8 + size}; la = ${av}; lb = ${bv}; lr = ${r}; lc = ${c};`);
+        this.lazyKnown = alu * 8 + size;
+      }
       if (p !== undefined && mn !== 'cmp' && mn !== 'test') this.smcCheck(ins.next);
       return;
     }
     if ((mn === 'inc' || mn === 'dec') && this.simpleOperands(d, 1)) {
       const size = d.size[0];
       // INC/DEC keep CF (SDM Vol. 2 INC): F must hold the current CF first.
-      if (this.lazyKnown !== 0 && (this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC)) this.matFlags();
+      const incLive = (this.live & 0x8d4) !== 0;
+      if (incLive && this.lazyKnown !== 0 && this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC) {
+        o.push(`          F = (F & ~1) | ${this.cfExpr()};`);
+      }
       const [a, p] = this.read(d, 0);
       const av = this.t();
       const r = this.t();
       o.push(`          ${av} = ${a};`);
-      const expr = mn === 'inc' ? `${av} + 1` : `${av} - 1`;
-      o.push(size === 4 ? `          ${r} = (${expr}) >>> 0;` : `          ${r} = (${expr}) & ${SIZE_MASK[size]};`);
+      o.push(`          ${r} = ${this.fix(size, mn === 'inc' ? `${av} + 1` : `${av} - 1`)};`);
       this.write(d, 0, r, p);
-      const kind = mn === 'inc' ? L_INC : L_DEC;
-      o.push(`          lo = ${kind * 8 + size}; la = ${av}; lb = 1; lr = ${r}; lc = 0;`);
-      this.lazyKnown = kind * 8 + size;
+      if (incLive) {
+        const kind = mn === 'inc' ? L_INC : L_DEC;
+        o.push(`          lo = ${kind * 8 + size}; la = ${av}; lb = 1; lr = ${r}; lc = 0;`);
+        this.lazyKnown = kind * 8 + size;
+      }
       if (p !== undefined) this.smcCheck(ins.next);
       return;
     }
@@ -574,10 +651,9 @@ ${body.join('\n')}
       const av = this.t();
       const r = this.t();
       o.push(`          ${av} = ${a};`);
-      if (mn === 'not') o.push(size === 4 ? `          ${r} = (~${av}) >>> 0;` : `          ${r} = (~${av}) & ${SIZE_MASK[size]};`);
-      else o.push(size === 4 ? `          ${r} = (0 - ${av}) >>> 0;` : `          ${r} = (0 - ${av}) & ${SIZE_MASK[size]};`);
+      o.push(`          ${r} = ${this.fix(size, mn === 'not' ? `~${av}` : `0 - ${av}`)};`);
       this.write(d, 0, r, p);
-      if (mn === 'neg') {
+      if (mn === 'neg' && (this.live & ARITH_FLAGS) !== 0) {
         o.push(`          lo = ${L_SUB * 8 + size}; la = 0; lb = ${av}; lr = ${r}; lc = 0;`);
         this.lazyKnown = L_SUB * 8 + size;
       }
@@ -598,8 +674,7 @@ ${body.join('\n')}
     if (mn === 'movsx' && this.simpleOperands(d, 2) && d.kind[0] === K.Reg) {
       const [v] = this.read(d, 1);
       const sh = d.size[1] === 1 ? 24 : 16;
-      const e = d.size[0] === 4 ? `(((${v}) << ${sh}) >> ${sh}) >>> 0` : `(((${v}) << ${sh}) >> ${sh})`;
-      this.write(d, 0, e, undefined);
+      this.write(d, 0, `((${v}) << ${sh}) >> ${sh}`, undefined);
       return;
     }
     if (mn === 'lea' && d.kind[1] === K.Mem && d.kind[0] === K.Reg) {
@@ -661,26 +736,45 @@ ${body.join('\n')}
     const d = ins.d;
     const mn = d.spec.mn;
     if (!this.simpleOperands(d, 2) || d.kind[1] !== K.Imm || d.kind[0] === K.Imm) return false;
-    let count = d.kind[0] === K.Imm ? d.imm2 : d.imm;
-    count &= 0xff;
+    let count = d.imm & 0xff;
     if (this.rank !== 0) count &= 31;
     const size = d.size[0];
     const bits = size * 8;
     if (count < 1 || count >= bits) return false;
     const o = this.out;
-    const m = SIZE_MASK[size];
     const sg = SIGN_BIT[size];
-    const fix = (e: string): string => (size === 4 ? `(${e}) >>> 0` : `(${e}) & ${m}`);
     const [a, p] = this.read(d, 0);
     const v = this.t();
     const r = this.t();
     const cf = this.t();
     o.push(`          ${v} = ${a};`);
     const szp = `((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | X.P[${r} & 0xff]`;
+    const live = this.live;
+    const rot = mn === 'rol' || mn === 'ror';
+    const written = rot ? 0x801 : ARITH_FLAGS;
+    if ((live & written) === 0 || (!rot && (live & ARITH_FLAGS) === 1)) {
+      // Flags dead (or only CF live): the result, and CF if needed.
+      if (mn === 'shl' || mn === 'sal') o.push(`          ${r} = ${this.fix(size, `${v} << ${count}`)}; ${cf} = (${v} >>> ${bits - count}) & 1;`);
+      else if (mn === 'shr') o.push(`          ${r} = ${v} >>> ${count}; ${cf} = (${v} >>> ${count - 1}) & 1;`);
+      else if (mn === 'sar') {
+        const sh = 32 - bits;
+        const sx = sh === 0 ? v : `((${v} << ${sh}) >> ${sh})`;
+        o.push(`          ${r} = ${this.fix(size, `${sx} >> ${count}`)}; ${cf} = (${sx} >> ${count - 1}) & 1;`);
+      } else if (mn === 'rol') o.push(`          ${r} = ${this.fix(size, `(${v} << ${count}) | (${v} >>> ${bits - count})`)};`);
+      else o.push(`          ${r} = ${this.fix(size, `(${v} >>> ${count}) | (${v} << ${bits - count})`)};`);
+      this.write(d, 0, r, p);
+      if ((live & written) !== 0) {
+        o.push(`          F = (F & ~1) | ${cf}; lo = 0;`);
+        this.lazyKnown = 0;
+      }
+      if (p !== undefined) this.smcCheck(ins.next);
+      return true;
+    }
+    const base = (live & ~written & ARITH_FLAGS) !== 0 && this.lazyKnown !== 0 ? 'X.flags(lo, la, lb, lr, lc, F)' : 'F';
     switch (mn) {
       case 'shl':
       case 'sal': {
-        o.push(`          ${r} = ${fix(`${v} << ${count}`)}; ${cf} = (${v} >>> ${bits - count}) & 1;`);
+        o.push(`          ${r} = ${this.fix(size, `${v} << ${count}`)}; ${cf} = (${v} >>> ${bits - count}) & 1;`);
         const af = this.rank <= 2 ? ` | ((((${v} << ${count - 1}) & 8) !== 0) ? 0x10 : 0)` : '';
         this.write(d, 0, r, p);
         o.push(`          F = (F & ~0x8d5) | ${szp} | ${cf} | ((((${r} & ${sg}) !== 0 ? 1 : 0) ^ ${cf}) !== 0 ? 0x800 : 0)${af}; lo = 0;`);
@@ -695,23 +789,23 @@ ${body.join('\n')}
       }
       case 'sar': {
         const sh = 32 - bits;
-        const sx = sh === 0 ? `(${v} | 0)` : `((${v} << ${sh}) >> ${sh})`;
-        o.push(`          ${r} = ${fix(`${sx} >> ${count}`)}; ${cf} = (${sx} >> ${count - 1}) & 1;`);
+        const sx = sh === 0 ? v : `((${v} << ${sh}) >> ${sh})`;
+        o.push(`          ${r} = ${this.fix(size, `${sx} >> ${count}`)}; ${cf} = (${sx} >> ${count - 1}) & 1;`);
         this.write(d, 0, r, p);
         o.push(`          F = (F & ~0x8d5) | ${szp} | ${cf}; lo = 0;`);
         break;
       }
       case 'rol': {
-        o.push(`          ${r} = ${fix(`(${v} << ${count}) | (${v} >>> ${bits - count})`)}; ${cf} = ${r} & 1;`);
+        o.push(`          ${r} = ${this.fix(size, `(${v} << ${count}) | (${v} >>> ${bits - count})`)}; ${cf} = ${r} & 1;`);
         this.write(d, 0, r, p);
-        o.push(`          F = (X.flags(lo, la, lb, lr, lc, F) & ~0x801) | ${cf} | ((((${r} & ${sg}) !== 0 ? 1 : 0) ^ ${cf}) !== 0 ? 0x800 : 0); lo = 0;`);
+        o.push(`          F = (${base} & ~0x801) | ${cf} | ((((${r} & ${sg}) !== 0 ? 1 : 0) ^ ${cf}) !== 0 ? 0x800 : 0); lo = 0;`);
         break;
       }
       default: {
         // ror
-        o.push(`          ${r} = ${fix(`(${v} >>> ${count}) | (${v} << ${bits - count})`)}; ${cf} = (${r} & ${sg}) !== 0 ? 1 : 0;`);
+        o.push(`          ${r} = ${this.fix(size, `(${v} >>> ${count}) | (${v} << ${bits - count})`)}; ${cf} = (${r} & ${sg}) !== 0 ? 1 : 0;`);
         this.write(d, 0, r, p);
-        o.push(`          F = (X.flags(lo, la, lb, lr, lc, F) & ~0x801) | ${cf} | ((((${r} >>> ${bits - 1}) ^ (${r} >>> ${bits - 2})) & 1) !== 0 ? 0x800 : 0); lo = 0;`);
+        o.push(`          F = (${base} & ~0x801) | ${cf} | ((((${r} >>> ${bits - 1}) ^ (${r} >>> ${bits - 2})) & 1) !== 0 ? 0x800 : 0); lo = 0;`);
       }
     }
     this.lazyKnown = 0;
@@ -732,13 +826,14 @@ ${body.join('\n')}
     const ov = this.t();
     o.push(`          ${av} = ${a}; ${bv} = ${b};`);
     if (size === 4) {
-      o.push(`          ${r} = Math.imul(${av}, ${bv}) >>> 0; ${ov} = (${av} | 0) * (${bv} | 0) !== (${r} | 0);`);
+      o.push(`          ${r} = Math.imul(${av}, ${bv}); ${ov} = ${av} * ${bv} !== ${r};`);
     } else {
       const p = this.t();
       o.push(`          ${p} = ((${av} << 16) >> 16) * ((${bv} << 16) >> 16); ${r} = ${p} & 0xffff; ${ov} = ((${r} << 16) >> 16) !== ${p};`);
     }
     o.push(`          ${this.regWrite(d.regNo[0], size, r)}`);
     const sg = SIGN_BIT[size];
+    if ((this.live & ARITH_FLAGS) === 0) return;
     o.push(`          F = (F & ~0x8d5) | (${ov} ? 0x801 : 0) | ((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | X.P[${r} & 0xff]; lo = 0;`);
     this.lazyKnown = 0;
   }
@@ -749,8 +844,8 @@ ${body.join('\n')}
     this.generic.push(ins.d);
     this.semIdx.push(ins.d.specIndex);
     const o = this.out;
-    o.push(`          cpu.flags = X.flags(lo, la, lb, lr, lc, F); lo = 0; se = R[4]; cpu.eip = ${ins.next};`);
-    if (ins.d.hasEa) o.push(`          X.recomputeEa(generic[${gi}], R);`);
+    o.push(`          cpu.flags = X.flags(lo, la, lb, lr, lc, F); lo = 0; se = R[4] >>> 0; cpu.eip = ${ins.next};`);
+    if (ins.d.hasEa) o.push(`          X.recomputeEa(generic[${gi}], cpu.r);`);
     o.push(`          sem[${gi}](cpu, generic[${gi}]); F = cpu.flags;`);
     o.push(`          if (G[PG] !== GEN) { ${this.midExit(ins.next)} }`);
     this.lazyKnown = 0;
@@ -760,11 +855,11 @@ ${body.join('\n')}
   private push(v: string, size: number): void {
     const o = this.out;
     const sp = this.t();
-    if (this.stackBig) o.push(`          ${sp} = (R[4] - ${size}) >>> 0;`);
+    if (this.stackBig) o.push(`          ${sp} = (R[4] - ${size}) | 0;`);
     else o.push(`          ${sp} = ((R[4] & 0xffff) - ${size}) & 0xffff;`);
     const p = this.addr(SS, sp, size);
     this.store(p, size, v);
-    o.push(this.stackBig ? `          R[4] = ${sp};` : `          R[4] = (R[4] & 0xffff0000) | ${sp};`);
+    o.push(this.stackBig ? `          R[4] = ${sp};` : `          R[4] = (R[4] & -65536) | ${sp};`);
   }
 
   /** Returns a temp holding the popped value; SP updated. */
@@ -775,7 +870,7 @@ ${body.join('\n')}
     const p = this.addr(SS, sp, size);
     const v = this.t();
     o.push(`          ${v} = ${this.load(p, size)};`);
-    o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) >>> 0;` : `          R[4] = (R[4] & 0xffff0000) | ((${sp} + ${size}) & 0xffff);`);
+    o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) | 0;` : `          R[4] = (R[4] & -65536) | ((${sp} + ${size}) & 0xffff);`);
     return v;
   }
 
@@ -786,7 +881,8 @@ ${body.join('\n')}
       const kind = lk >> 3;
       const size = lk & 7;
       const sg = SIGN_BIT[size];
-      const sx = (v: string): string => (size === 4 ? `(${v} | 0)` : size === 2 ? `((${v} << 16) >> 16)` : `((${v} << 24) >> 24)`);
+      const sx = (v: string): string => (size === 4 ? v : size === 2 ? `((${v} << 16) >> 16)` : `((${v} << 24) >> 24)`);
+      const ux = (v: string): string => (size === 4 ? `(${v} >>> 0)` : v);
       const neg = (cc & 1) !== 0;
       let e: string | undefined;
       switch (cc >> 1) {
@@ -797,11 +893,11 @@ ${body.join('\n')}
           e = `(lr & ${sg}) !== 0`;
           break;
         case 1:
-          if (kind === L_SUB) e = `la < lb`;
+          if (kind === L_SUB) e = `${ux('la')} < ${ux('lb')}`;
           else if (kind === L_LOGIC) e = `false`;
           break;
         case 3:
-          if (kind === L_SUB) e = `la <= lb`;
+          if (kind === L_SUB) e = `${ux('la')} <= ${ux('lb')}`;
           else if (kind === L_LOGIC) e = `lr === 0`;
           break;
         case 6:
@@ -826,7 +922,7 @@ ${body.join('\n')}
     const mn = d.spec.mn;
     const o = this.out;
     const csLimit = this.rank <= 1 ? 0xffff : this.cpu.segLimit[CS];
-    const limitCheck = (v: string): string => (this.rank >= 2 ? `          if (${v} > ${csLimit}) throw BAIL;` : '');
+    const limitCheck = (v: string): string => (this.rank >= 2 ? `          if ((${v} >>> 0) > ${csLimit}) throw BAIL;` : '');
     const next = ins.next;
     switch (b.end) {
       case 'jcc': {
@@ -837,14 +933,13 @@ ${body.join('\n')}
         return;
       }
       case 'loop': {
-        const am = d.a32 ? '0xffffffff' : '0xffff';
         const target = (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
         if (mn === 'jcxz') {
-          o.push(`          if ((R[1] & ${am}) === 0) { ${this.goto(target)} }`);
+          o.push(`          if (${d.a32 ? 'R[1]' : '(R[1] & 0xffff)'} === 0) { ${this.goto(target)} }`);
         } else {
           const cx = this.t();
-          o.push(`          ${cx} = ((R[1] & ${am}) - 1) & ${am};`);
-          o.push(d.a32 ? `          R[1] = ${cx};` : `          R[1] = (R[1] & 0xffff0000) | (${cx} & 0xffff);`);
+          if (d.a32) o.push(`          ${cx} = (R[1] - 1) | 0; R[1] = ${cx};`);
+          else o.push(`          ${cx} = ((R[1] & 0xffff) - 1) & 0xffff; R[1] = (R[1] & -65536) | ${cx};`);
           let c = `${cx} !== 0`;
           if (mn === 'loopne') c += ` && !${this.cond(4)}`;
           else if (mn === 'loope') c += ` && ${this.cond(4)}`;
@@ -858,7 +953,7 @@ ${body.join('\n')}
         return;
       case 'call': {
         const size = d.o32 ? 4 : 2;
-        this.push(String(next), size);
+        this.push(String(next | 0), size);
         this.smcCheck(b.exitEip);
         o.push(`          ${this.goto(b.exitEip)}`);
         return;
@@ -868,7 +963,7 @@ ${body.join('\n')}
         const tv = this.t();
         o.push(`          ${tv} = ${v};`);
         o.push(limitCheck(tv));
-        o.push(`          ex = ${tv}; X.ctl = 0; break L;`);
+        o.push(`          ex = ${tv} >>> 0; X.ctl = 0; break L;`);
         return;
       }
       case 'callind': {
@@ -877,8 +972,8 @@ ${body.join('\n')}
         const tv = this.t();
         o.push(`          ${tv} = ${v};`);
         o.push(limitCheck(tv));
-        this.push(String(next), size);
-        o.push(`          ex = ${tv}; X.ctl = 0; break L;`);
+        this.push(String(next | 0), size);
+        o.push(`          ex = ${tv} >>> 0; X.ctl = 0; break L;`);
         return;
       }
       case 'ret': {
@@ -889,12 +984,12 @@ ${body.join('\n')}
         const v = this.t();
         o.push(`          ${v} = ${this.load(p, size)};`);
         o.push(limitCheck(v));
-        o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) >>> 0;` : `          R[4] = (R[4] & 0xffff0000) | ((${sp} + ${size}) & 0xffff);`);
+        o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) | 0;` : `          R[4] = (R[4] & -65536) | ((${sp} + ${size}) & 0xffff);`);
         if (d.nargs > 0) {
           const imm = d.imm & 0xffff;
-          o.push(this.stackBig ? `          R[4] = (R[4] + ${imm}) >>> 0;` : `          R[4] = (R[4] & 0xffff0000) | ((R[4] + ${imm}) & 0xffff);`);
+          o.push(this.stackBig ? `          R[4] = (R[4] + ${imm}) | 0;` : `          R[4] = (R[4] & -65536) | ((R[4] + ${imm}) & 0xffff);`);
         }
-        o.push(`          ex = ${v}; X.ctl = 0; break L;`);
+        o.push(`          ex = ${v} >>> 0; X.ctl = 0; break L;`);
         return;
       }
       default:
@@ -902,5 +997,3 @@ ${body.join('\n')}
     }
   }
 }
-
-export { INSN_SPECS };

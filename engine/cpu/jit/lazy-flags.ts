@@ -36,6 +36,10 @@ export function lazyFlags(lo: number, la: number, lb: number, lr: number, lc: nu
   if (lo === 0) return F;
   const kind = lo >> 3;
   const size = lo & 7;
+  // Generated code keeps values as int32; the carry/borrow tests need them unsigned.
+  la >>>= 0;
+  lb >>>= 0;
+  lr >>>= 0;
   const sg = sign(size);
   let f = (lr & sg ? SF : 0) | (lr === 0 ? ZF : 0) | PARITY[lr & 0xff];
   switch (kind) {
@@ -71,6 +75,8 @@ export function lazyFlags(lo: number, la: number, lb: number, lr: number, lc: nu
 /** Just CF (for ADC/SBB/INC/DEC emission). */
 export function lazyCf(lo: number, la: number, lb: number, lr: number, lc: number, F: number): number {
   if (lo === 0) return F & CF;
+  la >>>= 0;
+  lb >>>= 0;
   switch (lo >> 3) {
     case L_ADD:
     case L_ADC:

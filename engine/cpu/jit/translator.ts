@@ -72,6 +72,7 @@ export class Translator {
       cf: lazyCf,
       cond: condOf,
       recomputeEa,
+      R: new Int32Array(cpu.r.buffer, cpu.r.byteOffset, 8),
       P: PARITY,
       BAIL: BAIL_SENTINEL,
       FAULT,

@@ -29,7 +29,7 @@ function compare(mode: Mode, runs: number): void {
       expect({ ...sb, translated: 0 }).toEqual({ ...sa, translated: 0 });
       expect(ra.equals(rb)).toBe(true);
     }),
-    { numRuns: runs },
+    { numRuns: Number(process.env.JIT_DIFF_RUNS ?? runs) },
   );
   // The property is vacuous if nothing ran translated.
   expect(translated).toBeGreaterThan(0);
