@@ -1,15 +1,26 @@
 /**
- * Interpreter throughput (MIPS) on a few project-written guest loops, each
- * checked against a checksum computed here in JavaScript. The guests are
+ * CPU throughput (MIPS) of both tiers — the interpreter and the translator
+ * ("jit", engine/cpu/jit) — on project-written guest loops, each checked
+ * against a checksum computed here in JavaScript. The guests are
  * NASM-assembled bytes embedded below (sources in the comments).
  *
  *   npm run bench:cpu        (builds, then runs dist/scripts/bench-cpu.js)
+ *   BENCH_TIERS=jit npm run bench:cpu     (one tier only)
+ *
+ * Per row: tinybench mean over warm runs (the machine is rebuilt-free: reset
+ * and reloaded, so the translator's compiled-code cache stays warm, as it
+ * does in a long-running guest), the first (cold) run, and for the
+ * translator: regions compiled, compile time per region, and the share of
+ * instructions that ran in translated code.
  */
 import { Bench } from 'tinybench';
 import { IoBus } from '../engine/bus/io-bus.js';
 import { PhysicalMemory } from '../engine/bus/physical-memory.js';
 import { VirtualClock } from '../engine/clock/virtual-clock.js';
 import { Cpu, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, type CpuModel } from '../engine/cpu/cpu.js';
+import { Translator } from '../engine/cpu/jit/translator.js';
+
+type Tier = 'interp' | 'jit';
 
 interface Guest {
   name: string;
@@ -32,6 +43,38 @@ const MEMCPY = [0xba,0x14,0x00,0x00,0x00,0xbe,0x00,0x00,0x20,0x00,0xbf,0x00,0x00
 const CALLS = [0xbc,0x00,0x00,0x08,0x00,0x6a,0x18,0xe8,0x04,0x00,0x00,0x00,0x83,0xc4,0x04,0xf4,0x55,0x89,0xe5,0x8b,0x45,0x08,0x83,0xf8,0x02,0x72,0x1d,0x48,0x50,0xe8,0xee,0xff,0xff,0xff,0x83,0xc4,0x04,0x50,0x8b,0x4d,0x08,0x83,0xe9,0x02,0x51,0xe8,0xde,0xff,0xff,0xff,0x83,0xc4,0x04,0x59,0x01,0xc8,0x5d,0xc3];
 // real16.asm (8086): 8× over 32 KiB: lodsb; add ah,al; xor al,ah; mov [si+0x4000],al; adc bx,ax; loop.
 const REAL16 = [0xb9,0x00,0x00,0xbe,0x00,0x20,0x31,0xc0,0xba,0x08,0x00,0xb9,0x00,0x80,0xbe,0x00,0x20,0xac,0x00,0xc4,0x30,0xe0,0x88,0x84,0x00,0x40,0x11,0xc3,0xe2,0xf3,0x4a,0x75,0xea,0x89,0xd8,0xf4];
+
+// dispatch.asm: a bytecode VM, `jmp [table + op*4]` dispatch (add imm8, xor imm8, rol 3, loop),
+//   running the program [add 7, rol, xor 0x5a, add 200, rol, loop] 100000 times; bytecode at 0x100000.
+const DISPATCH = [0xb9,0xa0,0x86,0x01,0x00,0x31,0xc0,0xbf,0x00,0x00,0x10,0x00,0x89,0xfe,0x0f,0xb6,0x16,0x46,0xff,0x24,0x95,0x34,0x00,0x01,0x00,0x0f,0xb6,0x1e,0x46,0x01,0xd8,0xeb,0xed,0x0f,0xb6,0x1e,0x46,0x31,0xd8,0xeb,0xe5,0xc1,0xc0,0x03,0xeb,0xe0,0x49,0x75,0xdb,0xf4,0x90,0x90,0x19,0x00,0x01,0x00,0x21,0x00,0x01,0x00,0x29,0x00,0x01,0x00,0x2e,0x00,0x01,0x00];
+const BYTECODE = [0, 7, 2, 1, 0x5a, 0, 200, 2, 3];
+// smc.asm: code and data on one page: ecx=200000; loop { patch: add eax, imm32; mov [data], eax;
+//   every 1024th iteration `mov [patch+1], ecx` rewrites the ADD's immediate; dec ecx; jnz }; `data` is
+//   64 bytes after the code. Keeps the translator's invalidation cost honest.
+const SMC = [0xb9,0x40,0x0d,0x03,0x00,0x31,0xc0,0x05,0x01,0x00,0x00,0x00,0xa3,0x40,0x00,0x01,0x00,0x89,0xca,0x81,0xe2,0xff,0x03,0x00,0x00,0x75,0x06,0x89,0x0d,0x08,0x00,0x01,0x00,0x49,0x75,0xe3,0xf4,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x90,0x00,0x00,0x00,0x00];
+
+function dispatchExpected(): number {
+  let eax = 0;
+  for (let i = 0; i < 100000; i++) {
+    for (let ip = 0; BYTECODE[ip] !== 3; ) {
+      const op = BYTECODE[ip++];
+      if (op === 0) eax = (eax + BYTECODE[ip++]) >>> 0;
+      else if (op === 1) eax = (eax ^ BYTECODE[ip++]) >>> 0;
+      else eax = ((eax << 3) | (eax >>> 29)) >>> 0;
+    }
+  }
+  return eax;
+}
+
+function smcExpected(): number {
+  let eax = 0;
+  let imm = 1;
+  for (let ecx = 200000; ecx > 0; ecx--) {
+    eax = (eax + imm) >>> 0;
+    if ((ecx & 1023) === 0) imm = ecx;
+  }
+  return eax;
+}
 
 function pattern(mem: PhysicalMemory, base: number, bytes: number): void {
   let x = 0x2545f491;
@@ -109,18 +152,23 @@ const GUESTS: Guest[] = [
   { name: 'memcpy rep movsd + byte loop (32-bit)', model: 'p6', bits: 32, code: MEMCPY, setup: (m) => pattern(m, 0x200000, 65536), expected: memcpyExpected },
   { name: 'call-heavy fib(24) (32-bit)', model: 'p6', bits: 32, code: CALLS, expected: () => fib(24) },
   { name: 'real mode 16-bit loop (8086)', model: '8086', bits: 16, code: REAL16, setup: (m) => pattern(m, 0x2000, 0x8000), expected: real16Expected },
+  { name: 'bytecode dispatch jmp [tab] (32-bit)', model: 'p6', bits: 32, code: DISPATCH, setup: (m) => m.ram.set(BYTECODE, 0x100000), expected: dispatchExpected },
+  { name: 'self-modifying code+data page (32-bit)', model: 'p6', bits: 32, code: SMC, expected: smcExpected },
 ];
 
 /** Fresh CPU with the guest loaded: flat 32-bit protected mode, or real mode at 0000:1000. */
-const machines = new Map<string, { cpu: Cpu; mem: PhysicalMemory }>();
+const machines = new Map<string, { cpu: Cpu; mem: PhysicalMemory; tr?: Translator }>();
 
-/** The guest's machine (built once, so timing covers execution only), reset and reloaded. */
-function prepare(g: Guest): { cpu: Cpu; mem: PhysicalMemory } {
-  let m = machines.get(g.name);
+/** The guest's machine (built once per tier, so timing covers execution only), reset and reloaded. */
+function prepare(g: Guest, tier: Tier): { cpu: Cpu; mem: PhysicalMemory } {
+  let m = machines.get(g.name + tier);
   if (!m) {
     const memory = new PhysicalMemory(16 * 1024 * 1024);
-    m = { mem: memory, cpu: new Cpu({ model: g.model, memory, io: new IoBus(), clock: new VirtualClock(1e8) }) };
-    machines.set(g.name, m);
+    const cpu = new Cpu({ model: g.model, memory, io: new IoBus(), clock: new VirtualClock(1e8) });
+    const tr = tier === 'jit' ? new Translator(cpu) : undefined;
+    cpu.translator = tr;
+    m = { mem: memory, cpu, tr };
+    machines.set(g.name + tier, m);
   }
   const { cpu, mem } = m;
   mem.ram.fill(0, 0, 4 * 1024 * 1024);
@@ -150,8 +198,8 @@ function prepare(g: Guest): { cpu: Cpu; mem: PhysicalMemory } {
   return { cpu, mem };
 }
 
-function runGuest(g: Guest): { instructions: number; result: number } {
-  const { cpu } = prepare(g);
+function runGuest(g: Guest, tier: Tier): { instructions: number; result: number } {
+  const { cpu } = prepare(g, tier);
   let n = 0;
   while (!cpu.halted && n < 500_000_000) n += cpu.run(1_000_000);
   const result = g.bits === 32 ? cpu.r[0] : cpu.r[0] & 0xffff;
@@ -159,37 +207,52 @@ function runGuest(g: Guest): { instructions: number; result: number } {
 }
 
 async function main(): Promise<void> {
+  const tiers = (process.env.BENCH_TIERS ?? 'interp,jit').split(',') as Tier[];
   const bench = new Bench({ iterations: 5, warmupIterations: 1, time: 0 });
-  const counts = new Map<string, number>();
+  const info = new Map<string, { n: number; guest: Guest; tier: Tier; coldMs: number }>();
   let failed = false;
   for (const g of GUESTS) {
     const exp = g.expected() >>> 0;
-    const first = runGuest(g);
-    if (first.result >>> 0 !== exp) {
-      process.stderr.write(`${g.name}: checksum mismatch: expected 0x${exp.toString(16)}, got 0x${(first.result >>> 0).toString(16)}\n`);
-      failed = true;
-      continue;
+    for (const tier of tiers) {
+      const t0 = performance.now();
+      const first = runGuest(g, tier);
+      const coldMs = performance.now() - t0;
+      if (first.result >>> 0 !== exp) {
+        process.stderr.write(`${g.name} [${tier}]: checksum mismatch: expected 0x${exp.toString(16)}, got 0x${(first.result >>> 0).toString(16)}\n`);
+        failed = true;
+        continue;
+      }
+      const name = `${g.name} [${tier}]`;
+      info.set(name, { n: first.instructions, guest: g, tier, coldMs });
+      bench.add(name, () => {
+        const r = runGuest(g, tier);
+        if (r.result >>> 0 !== exp) throw new Error(`${name}: checksum mismatch`);
+      });
     }
-    counts.set(g.name, first.instructions);
-    bench.add(g.name, () => {
-      const r = runGuest(g);
-      if (r.result >>> 0 !== exp) throw new Error(`${g.name}: checksum mismatch`);
-    });
   }
   await bench.run();
   const rows: string[] = [];
+  rows.push(`${'workload [tier]'.padEnd(50)} ${'instr'.padStart(9)} ${'warm MIPS'.padStart(10)} ${'cold MIPS'.padStart(10)} ${'MIPS/CPU-s'.padStart(10)}  translator`);
   for (const t of bench.tasks) {
     const res = t.result as unknown as { latency?: { mean: number }; period?: number } | undefined;
     const ms = res?.latency?.mean ?? res?.period ?? NaN;
-    const n = counts.get(t.name) ?? 0;
-    // CPU time of one more run: on a shared machine wall-clock MIPS understate the interpreter.
-    const guest = GUESTS.find((g) => g.name === t.name)!;
+    const inf = info.get(t.name)!;
+    const n = inf.n;
+    // CPU time of one more run: on a shared machine wall-clock MIPS understate the engine.
+    const tr = machines.get(inf.guest.name + inf.tier)?.tr;
+    const before = tr?.stats.translatedInsns ?? 0;
     const u0 = process.cpuUsage();
-    runGuest(guest);
+    runGuest(inf.guest, inf.tier);
     const u = process.cpuUsage(u0);
     const cpuMs = (u.user + u.system) / 1000;
+    let jit = '';
+    if (tr) {
+      const s = tr.stats;
+      const hit = ((s.translatedInsns - before) / n) * 100;
+      jit = `${s.regionsCompiled} regions compiled, ${(s.compileMs / Math.max(1, s.regionsCompiled)).toFixed(2)} ms/region, ${hit.toFixed(1)}% of instructions translated`;
+    }
     rows.push(
-      `${t.name.padEnd(40)} ${String(n).padStart(9)} instr ${ms.toFixed(1).padStart(8)} ms wall ${(n / ms / 1000).toFixed(1).padStart(6)} MIPS | ${(n / cpuMs / 1000).toFixed(1).padStart(6)} MIPS per CPU-second`,
+      `${t.name.padEnd(50)} ${String(n).padStart(9)} ${(n / ms / 1000).toFixed(1).padStart(10)} ${(n / inf.coldMs / 1000).toFixed(1).padStart(10)} ${(n / cpuMs / 1000).toFixed(1).padStart(10)}  ${jit}`,
     );
   }
   process.stdout.write(rows.join('\n') + '\n');

@@ -35,8 +35,11 @@ function compare(mode: Mode, runs: number): void {
   expect(translated).toBeGreaterThan(0);
 }
 
+/** Soak runs: JIT_DIFF_RUNS=500 npx vitest run test/engine/cpu/jit (timeouts scale with it). */
+const T = 60_000 * Math.max(1, Number(process.env.JIT_DIFF_RUNS ?? 0) / 20);
+
 describe('translator tier = interpreter (differential, random programs)', () => {
-  it('32-bit protected mode (p6): loops, calls, #DE, timer interrupts, self-modifying stores', () => compare({ bits: 32, model: 'p6' }, 40), 60_000);
-  it('16-bit real mode (80386)', () => compare({ bits: 16, model: '80386' }, 25), 60_000);
-  it('16-bit real mode (8086)', () => compare({ bits: 16, model: '8086' }, 20), 60_000);
+  it('32-bit protected mode (p6): loops, calls, #DE, timer interrupts, self-modifying stores', () => compare({ bits: 32, model: 'p6' }, 40), T);
+  it('16-bit real mode (80386)', () => compare({ bits: 16, model: '80386' }, 25), T);
+  it('16-bit real mode (8086)', () => compare({ bits: 16, model: '8086' }, 20), T);
 });
