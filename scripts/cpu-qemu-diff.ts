@@ -22,7 +22,7 @@
  * a flag that may be undefined (it inserts a CMP first), so undefined flags
  * cannot leak into registers or memory.
  *
- *   node dist/scripts/cpu-qemu-diff.js [--seed N] [--count N] [--mode real|pm|both]
+ *   node dist/scripts/cpu-qemu-diff.js [--seed N] [--count N] [--mode real|pm|pm16|all]
  *                                      [--batch N] [--jobs N] [--keep DIR] [--show N]
  *
  * --keep keeps the generated sources, images and QEMU output; --show prints the
@@ -43,7 +43,17 @@ import { disassembleBytes } from '../engine/cpu/disasm.js';
 import { flagEffect } from '../engine/cpu/generator.js';
 import { OSZAPC } from '../engine/cpu/spec.js';
 
-export type Mode = 'real' | 'pm';
+/**
+ * real: real-address mode; pm: flat 32-bit protected mode (32-bit code and stack);
+ * pm16: protected mode with a 16-bit code segment (base 0x10000) and a 16-bit stack
+ * segment (B = 0), flat 32-bit data segments.
+ */
+export type Mode = 'real' | 'pm' | 'pm16';
+export const MODES: readonly Mode[] = ['real', 'pm', 'pm16'];
+/** 16-bit default operand and address size. */
+const bits16 = (m: Mode): boolean => m !== 'pm';
+/** Protected mode (selectors, descriptor checks). */
+const prot = (m: Mode): boolean => m !== 'real';
 
 // ---- memory layout (linear addresses, identical in both modes) --------------
 const BUF = 0x8000; // scratch buffer, 256 bytes
@@ -128,7 +138,7 @@ const immFor = (size: number): fc.Arbitrary<number> => u32.map((v) => (size === 
 /** A memory operand inside the scratch buffer, sometimes with the other address size. */
 function memArb(mode: Mode, size: number): fc.Arbitrary<string> {
   return fc.tuple(fc.integer({ min: 0, max: BUF_LEN - size }), fc.integer({ min: 0, max: 3 })).map(([off, alt]) => {
-    const force = alt === 0 ? (mode === 'real' ? 'dword ' : 'word ') : '';
+    const force = alt === 0 ? (bits16(mode) ? 'dword ' : 'word ') : '';
     return `${SZ[size]} [${force}${hex(BUF + off)}]`;
   });
 }
@@ -324,7 +334,7 @@ function leaArb(mode: Mode): fc.Arbitrary<Item> {
         if (base >= 0) parts.push(R32[base]);
         if (index >= 0 && index !== 4) parts.push(`${R32[index]}*${scale}`);
         ea = parts.length ? parts.join('+') + (dp < 0 ? `-${hex(-dp)}` : `+${hex(dp)}`) : hex(dp);
-        if (mode === 'real' && parts.length === 0) ea = `dword ${ea}`;
+        if (bits16(mode) && parts.length === 0) ea = `dword ${ea}`;
       } else {
         const forms = ['bx+si', 'bx+di', 'bp+si', 'bp+di', 'si', 'di', 'bp', 'bx'];
         const d16 = ((dp % 0x10000) + 0x10000) % 0x10000;
@@ -380,7 +390,7 @@ function stringArb(mode: Mode): fc.Arbitrary<Item> {
     )
     .map(([op, size, pfx, n, a, b, df, as, seg, garbage]) => {
       const altAddr = as === 0;
-      const a16 = mode === 'real' ? !altAddr : altAddr;
+      const a16 = bits16(mode) ? !altAddr : altAddr;
       // With 16-bit addressing the upper halves of ESI/EDI/ECX must be ignored: give them garbage.
       const hi = a16 ? garbage << 16 : 0;
       const parts: Part[] = [];
@@ -391,7 +401,7 @@ function stringArb(mode: Mode): fc.Arbitrary<Item> {
       if (df === 1) parts.push(part('std', 'std'));
       const cmp = op === 'cmps' || op === 'scas';
       const rep = pfx === 0 ? '' : pfx === 1 ? (cmp ? 'repe ' : 'rep ') : cmp ? 'repne ' : 'rep ';
-      const asz = altAddr ? (mode === 'real' ? 'a32 ' : 'a16 ') : '';
+      const asz = altAddr ? (bits16(mode) ? 'a32 ' : 'a16 ') : '';
       const sfx = size === 1 ? 'b' : size === 2 ? 'w' : 'd';
       const segp = op === 'stos' || op === 'scas' ? '' : seg; // ES:DI cannot be overridden
       parts.push(part(`${segp}${asz}${rep}${op}${sfx}`, op, size, rep && cmp ? { repCount: n } : {}));
@@ -401,7 +411,7 @@ function stringArb(mode: Mode): fc.Arbitrary<Item> {
 
 function xlatArb(mode: Mode): fc.Arbitrary<Item> {
   return fc.integer({ min: 0, max: 0xffff }).map((g) =>
-    item(part(mode === 'real' ? `mov ebx, ${hex(((g << 16) | BUF) >>> 0)}` : `mov ebx, ${hex(BUF)}`, 'mov', 4), part('xlatb', 'xlat', 1)),
+    item(part(bits16(mode) ? `mov ebx, ${hex(((g << 16) | BUF) >>> 0)}` : `mov ebx, ${hex(BUF)}`, 'mov', 4), part('xlatb', 'xlat', 1)),
   );
 }
 
@@ -511,9 +521,10 @@ function espArb(): fc.Arbitrary<Item> {
 /** Segment registers: reads (MOV to r16/r32/m16), 16-bit PUSH/POP pairs, far-pointer loads. */
 function segArb(mode: Mode): fc.Arbitrary<Item> {
   const sreg = fc.constantFrom('es', 'cs', 'ss', 'ds', 'fs', 'gs');
-  const o16 = mode === 'pm' ? 'o16 ' : '';
+  const o16 = bits16(mode) ? '' : 'o16 ';
   return fc.tuple(fc.integer({ min: 0, max: 5 }), sreg, fc.constantFrom('es', 'fs', 'gs'), wreg(2), memArb(mode, 2), fc.constantFrom(0, 0x10, 0x10, 0x08, 0x13, 0x18, 0x1b, 0x0b), fc.integer({ min: 0, max: BUF_LEN - 8 })).map(
-    ([form, sr, dst, r, m, sel, off]) => {
+    ([form, sr, dst, r, m, sel0, off]) => {
+      let sel = sel0;
       switch (form) {
         case 0:
           // MOV r32, Sreg zero-extends on the Pentium Pro and later (SDM Vol. 2 MOV).
@@ -523,18 +534,26 @@ function segArb(mode: Mode): fc.Arbitrary<Item> {
         case 2:
           return item(part(`mov ${m}, ${sr}`, 'mov', 2));
         case 3:
-          return item(part(`${o16}push ${sr}`, 'push', 2, { stack: 2 }), part(`${o16}pop ${dst}`, 'pop', 2, { stack: -2 }));
+          return item(part(`${o16}push ${sr === 'cs' && mode === 'pm16' ? 'ss' : sr}`, 'push', 2, { stack: 2 }), part(`${o16}pop ${dst}`, 'pop', 2, { stack: -2 }));
         case 4:
           // Load a data segment register from another segment register (always a valid selector).
-          return item(part(`mov ${R16[r]}, ${sr === 'cs' && mode === 'real' ? 'ds' : sr}`, 'mov', 2), part(`mov ${dst}, ${R16[r]}`, 'mov', 2));
+          // pm16: CS is based at the image, and our CPU does not yet refuse writes through a code
+          // segment (see docs/CPU-TESTING.md), so use the flat code selector 0x08 instead.
+          return item(
+            part(sr === 'cs' && mode === 'pm16' ? `mov ${R16[r]}, 0x08` : `mov ${R16[r]}, ${sr === 'cs' && !prot(mode) ? 'ds' : sr}`, 'mov', 2),
+            part(`mov ${dst}, ${R16[r]}`, 'mov', 2),
+          );
         default: {
           // LES/LFS/LGS: in real mode any selector loads (then ES/FS/GS is made flat again so later
           // accesses stay in the buffer); in protected mode the selector is one of null, flat data,
           // code, RPL 3, or beyond the GDT limit, so the descriptor checks run (#GP on the bad ones).
           const op = `l${dst}`;
           const mm = `[${hex(BUF + off)}]`;
-          const rr = regName(r, mode === 'real' ? 2 : 4);
-          if (mode === 'pm') return item(part(`mov word [${hex(BUF + off + 4)}], ${hex(sel)}`, 'mov', 2), part(`${op} ${rr}, ${mm}`, op, 4), part(`mov ${R16[r === 0 ? 1 : 0]}, ${dst}`, 'mov', 2));
+          const osz = bits16(mode) ? 2 : 4;
+          // (0x18 is the image's code segment in pm16: writes through it must not reach the code.)
+          if (mode === 'pm16' && (sel & 0xfffc) === 0x18) sel = 0x08;
+          const rr = regName(r, osz);
+          if (prot(mode)) return item(part(`mov word [${hex(BUF + off + osz)}], ${hex(sel)}`, 'mov', 2), part(`${op} ${rr}, ${mm}`, op, osz), part(`mov ${R16[r === 0 ? 1 : 0]}, ${dst}`, 'mov', 2));
           return item(part(`${op} ${rr}, ${mm}`, op, 2), part(`mov ${R16[r === 0 ? 1 : 0]}, ${dst}`, 'mov', 2), part(`mov ${R16[r === 0 ? 1 : 0]}, ds`, 'mov', 2), part(`mov ${dst}, ${R16[r === 0 ? 1 : 0]}`, 'mov', 2));
         }
       }
@@ -549,7 +568,7 @@ function sysArb(mode: Mode): fc.Arbitrary<Item> {
   // LDTR base 0, limit FFFFh) reads a descriptor at linear 0 — an open deviation of ours,
   // documented in docs/CPU-TESTING.md.
   const sel = fc.oneof(fc.constantFrom(0, 3, 0x08, 0x0b, 0x10, 0x13, 0x18, 0x1b, 0x23), fc.integer({ min: 0, max: 0xffff })).map((v) => v & ~4);
-  return fc.tuple(fc.integer({ min: 0, max: mode === 'pm' ? 7 : 1 }), sel, wreg(2), wreg(2), size2, memArb(mode, 8)).map(([form, s, r, d, size, m]) => {
+  return fc.tuple(fc.integer({ min: 0, max: prot(mode) ? 7 : 1 }), sel, wreg(2), wreg(2), size2, memArb(mode, 8)).map(([form, s, r, d, size, m]) => {
     const mm = m.replace(/^\w+ /, '');
     switch (form) {
       case 0:
@@ -582,7 +601,7 @@ function sysArb(mode: Mode): fc.Arbitrary<Item> {
  * the shift group, 0F 1F NOP), near Jcc and LOOP with the other address size.
  */
 function miscArb(mode: Mode): fc.Arbitrary<Item> {
-  const def = mode === 'real' ? 2 : 4;
+  const def = bits16(mode) ? 2 : 4;
   return fc.tuple(fc.integer({ min: 0, max: 47 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 12 }), wreg(2), fc.integer({ min: 0, max: 7 }), u32, fc.integer({ min: 0, max: 15 }), fc.integer({ min: 1, max: 3 })).map(
     ([pick, level0, alloc, r, ext, v, cc, skip]) => {
       // F6/F7 /1 and INT1 are rare: QEMU cannot check them (see QEMU_DIFFERENCES), so a
@@ -594,7 +613,7 @@ function miscArb(mode: Mode): fc.Arbitrary<Item> {
       switch (form) {
         case 0: {
           const frame = def * (level + 1) + alloc;
-          const bp = mode === 'real' ? 'bp' : 'ebp';
+          const bp = bits16(mode) ? 'bp' : 'ebp';
           return item(
             part(`mov ${bp}, ${hex(STK_TOP - 8)}`, 'mov'),
             part(`enter ${alloc}, ${level}`, 'enter', def, { stack: frame }),
@@ -626,7 +645,7 @@ function miscArb(mode: Mode): fc.Arbitrary<Item> {
         case 9:
           return { parts: [part(`j${CC[cc]} near @`, `j${CC[cc]}`)], skip };
         case 10:
-          return { parts: [part(`${['loop', 'loope', 'loopne', mode === 'real' ? 'jecxz' : 'jcxz'][level]} @${level === 3 ? '' : mode === 'real' ? ', ecx' : ', cx'}`, ['loop', 'loope', 'loopne', 'jcxz'][level])], skip };
+          return { parts: [part(`${['loop', 'loope', 'loopne', bits16(mode) ? 'jecxz' : 'jcxz'][level]} @${level === 3 ? '' : bits16(mode) ? ', ecx' : ', cx'}`, ['loop', 'loope', 'loopne', 'jcxz'][level])], skip };
         default:
           return item(part(`xchg ${R16[r]}, ${R16[(r + 1 + (v & 3)) % 8 === 4 ? 0 : (r + 1 + (v & 3)) % 8]}`, 'xchg', 2));
       }
@@ -747,7 +766,7 @@ export function bodyLines(seq: Sequence, id: string): string[] {
 // ---- image ------------------------------------------------------------------------
 
 function runtime(mode: Mode): string {
-  const b = mode === 'real' ? 16 : 32;
+  const b = bits16(mode) ? 16 : 32;
   const lines: string[] = [];
   const L = (s: string): void => {
     lines.push(s);
@@ -765,7 +784,7 @@ function runtime(mode: Mode): string {
       L(`  mov word [${v * 4 + 2}], 0x1000`);
     }
     L('  jmp s0');
-  } else {
+  } else if (mode === 'pm') {
     L('bits 16');
     L('start:');
     L('  cli');
@@ -777,7 +796,8 @@ function runtime(mode: Mode): string {
     L('  mov cr0, eax');
     L('  jmp dword 0x08:pm32');
     L('align 8');
-    L('gdt: dq 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF');
+    // Code descriptors start with the accessed bit set: see QEMU_WORKAROUNDS (qemu-code-accessed-bit).
+    L('gdt: dq 0, 0x00CF9B000000FFFF, 0x00CF92000000FFFF');
     L('gdt_desc: dw 23');
     L('  dd gdt');
     L('idt_desc: dw 32*8-1');
@@ -798,6 +818,40 @@ function runtime(mode: Mode): string {
     L('  lidt [idt_desc]');
     L('  jmp s0');
   }
+  if (mode === 'pm16') {
+    // Same as pm, but the code (this image, org 0) runs in a 16-bit code segment based at
+    // 0x10000 and SS is a 16-bit data segment; interrupt gates are 32-bit gates into it.
+    L('bits 16');
+    L('start:');
+    L('  cli');
+    L('  mov ax, 0x1000');
+    L('  mov ds, ax');
+    L('  lgdt [gdt_desc]');
+    L('  mov eax, cr0');
+    L('  or al, 1');
+    L('  mov cr0, eax');
+    L('  jmp 0x18:pm16');
+    L('align 8');
+    L('gdt: dq 0, 0x00CF9B000000FFFF, 0x00CF92000000FFFF, 0x00009B010000FFFF, 0x000092000000FFFF');
+    L('gdt_desc: dw 39');
+    L(`  dd gdt + ${hex(CODE)}`);
+    L('idt_desc: dw 32*8-1');
+    L(`  dd ${hex(IDT)}`);
+    L('pm16:');
+    L('  mov ax, 0x10');
+    L('  mov ds, ax\n  mov es, ax\n  mov fs, ax\n  mov gs, ax');
+    L('  mov ax, 0x20');
+    L('  mov ss, ax');
+    L(`  mov esp, ${hex(RT_STACK)}`);
+    for (let v = 0; v < 32; v++) {
+      L(`  mov word [${hex(IDT + v * 8)}], vec${v}`);
+      L(`  mov word [${hex(IDT + v * 8 + 2)}], 0x18`);
+      L(`  mov word [${hex(IDT + v * 8 + 4)}], 0x8e00`);
+      L(`  mov word [${hex(IDT + v * 8 + 6)}], 0`);
+    }
+    L('  o32 lidt [cs:idt_desc]');
+    L('  jmp s0');
+  }
   const saveSregs = (): void => {
     ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].forEach((sr, k) => L(`  mov [${hex(SAVE + 52 + 2 * k)}], ${sr}`));
   };
@@ -810,7 +864,7 @@ function runtime(mode: Mode): string {
   L(`  mov dword [${hex(SAVE + 8)}], 0`);
   L(`  mov dword [${hex(SAVE + 12)}], 0`);
   // A sequence may have loaded ES, FS or GS: make them flat again.
-  L(`  mov dx, ${mode === 'real' ? 0 : 0x10}`);
+  L(`  mov dx, ${prot(mode) ? 0x10 : 0}`);
   L('  mov es, dx\n  mov fs, dx\n  mov gs, dx');
   L('  cld');
   L(`  mov edi, ${hex(BUF)}`);
@@ -843,7 +897,7 @@ function runtime(mode: Mode): string {
   for (const v of vecs) {
     L(`vec${v}:`);
     L(`  mov dword [${hex(SAVE + 4)}], ${v + 1}`);
-    if (mode === 'pm' && errCode.has(v)) L(`  pop dword [${hex(SAVE + 12)}]`);
+    if (prot(mode) && errCode.has(v)) L(`  ${b === 16 ? 'o32 ' : ''}pop dword [${hex(SAVE + 12)}]`);
     L('  jmp fault_common');
   }
   L('fault_common:');
@@ -858,6 +912,14 @@ function runtime(mode: Mode): string {
     // The pushed FLAGS may hold undefined flags: clear that slot of the stack window.
     L('  mov bx, sp');
     L('  mov word [bx-2], 0');
+  } else if (mode === 'pm16') {
+    // 32-bit gate: EIP, CS, EFLAGS pushed as doublewords on the 16-bit stack.
+    L(`  o32 pop dword [${hex(SAVE + 8)}]`);
+    L(`  o32 pop dword [${hex(SCRATCH)}]`);
+    L(`  o32 pop dword [${hex(SAVE + 48)}]`);
+    L(`  mov [${hex(SAVE + 32)}], esp`);
+    L('  mov bx, sp');
+    L('  mov dword [bx-4], 0');
   } else {
     L(`  pop dword [${hex(SAVE + 8)}]`);
     L(`  pop dword [${hex(SCRATCH)}]`);
@@ -887,14 +949,14 @@ function runtime(mode: Mode): string {
 /** NASM source of one batch image body (loaded at linear 0x10000, entered at 1000:0000). */
 export function batchSource(mode: Mode, seqs: readonly Sequence[]): string {
   const out: string[] = [];
-  out.push(mode === 'real' ? 'org 0' : `org ${hex(CODE)}`);
+  out.push(mode === 'pm' ? `org ${hex(CODE)}` : 'org 0');
   out.push('bits 16');
   out.push('  jmp near start');
   out.push('align 4');
   out.push(`seqtab: dd ${seqs.length}`);
   for (let i = 0; i < seqs.length; i++) out.push(`  dd b${i}, e${i}`);
   out.push(runtime(mode));
-  out.push(mode === 'real' ? 'bits 16' : 'bits 32');
+  out.push(bits16(mode) ? 'bits 16' : 'bits 32');
   seqs.forEach((s, i) => {
     out.push(`s${i}:`);
     out.push(`  mov eax, ${hex(s.memSeed)}`);
@@ -1188,7 +1250,7 @@ export const QEMU_DIFFERENCES: KnownDifference[] = [
       '"If the DS, ES, FS, or GS register is used to access memory and it contains a NULL segment selector"; Vol. 3 §5.4 (null selectors) and §5.5 (type checking).',
     applies: (ctx) => {
       const { ours, theirs } = ctx;
-      if (ctx.mode !== 'pm' || ours.fault !== 13 + 1 || ours.faultErr !== 0 || theirs.fault === 13 + 1) return false;
+      if (!prot(ctx.mode) || ours.fault !== 13 + 1 || ours.faultErr !== 0 || theirs.fault === 13 + 1) return false;
       // ES, FS or GS held a null or a code-segment selector when our CPU faulted.
       return [0, 4, 5].some((k) => (ours.sregs[k] & 0xfffc) === 0 || (ours.sregs[k] & 0xfffc) === 0x08);
     },
@@ -1217,6 +1279,15 @@ export const QEMU_WORKAROUNDS: readonly { id: string; explanation: string; citat
     citation: 'Intel SDM Vol. 2A, CMPXCHG8B/CMPXCHG16B, "Flags Affected": ZF is set if the operands are equal, else cleared; CF, PF, AF, SF and OF are unaffected. Vol. 1 §3.4.3: bits 3, 5, 15, 22–31 of EFLAGS are reserved (0).',
     workaround: 'the generator emits `jmp short $+2` before every CMPXCHG8B, which ends the QEMU translation block; our CPU is still checked on the instruction itself.',
   },
+  {
+    id: 'qemu-code-accessed-bit',
+    explanation:
+      'QEMU 7.2 does not set the accessed bit of a code-segment descriptor when it loads CS (far JMP into protected mode, interrupt gates); ' +
+      'it does for data segments. LAR of the code selector then returned access byte 9A where our CPU (and the processor) give 9B.',
+    citation:
+      'Intel SDM Vol. 3A §3.4.5.1 (Code- and Data-Segment Descriptor Types): the processor sets the accessed bit whenever it loads a segment selector for the segment into a segment register.',
+    workaround: 'the runtime GDTs are built with the accessed bit already set in the code descriptors (9B), so both sides read the same descriptor.',
+  },
 ];
 
 export function diffFields(a: SeqRecord, b: SeqRecord, undefMask: number): string[] {
@@ -1238,11 +1309,11 @@ export function disassembleSequence(mode: Mode, body: Uint8Array, i: number): st
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const b = dv.getUint32(8 + i * 8, true);
   const e = dv.getUint32(12 + i * 8, true);
-  const base = mode === 'real' ? 0 : CODE;
+  const base = mode === 'pm' ? CODE : 0;
   const lines: string[] = [];
   for (let at = b; at < e; ) {
     const bytes = body.subarray(at - base, at - base + 16);
-    const r = disassembleBytes(bytes, 'p6', at, mode === 'pm');
+    const r = disassembleBytes(bytes, 'p6', at, !bits16(mode));
     lines.push(`${at.toString(16).padStart(5, '0')}  ${Array.from(bytes.subarray(0, r.length), (x) => x.toString(16).padStart(2, '0')).join(' ').padEnd(30)} ${r.text}`);
     at += Math.max(1, r.length);
   }
@@ -1301,9 +1372,16 @@ export async function runBatch(opts: { mode: Mode; seed: number; batch: number; 
   const seqs = fc.sample(sequenceArb(mode), { seed: (seed + batch * 7919) | 0, numRuns: size });
   const name = `${mode}-${seed}-${batch}`;
   const body = await assemble(dir, name, batchSource(mode, seqs));
-  if (mode === 'real' && body.length > 0xff00) throw new Error(`batch ${batch} is ${body.length} bytes: too big for one real-mode segment, use a smaller --batch`);
+  if (bits16(mode) && body.length > 0xff00) throw new Error(`batch ${batch} is ${body.length} bytes: too big for one real-mode segment, use a smaller --batch`);
   const theirsP = runQemu(dir, name, body);
-  const ours = runOurs(mode, body);
+  let ours: OurRun;
+  try {
+    ours = runOurs(mode, body);
+  } catch (e) {
+    // Let QEMU finish before the caller removes the directory it works in.
+    await theirsP.catch(() => undefined);
+    throw e;
+  }
   const theirs = await theirsP;
   const result: BatchResult = { sequences: 0, faults: 0, differences: [] };
   for (let i = 0; i < seqs.length; i++) {
@@ -1317,7 +1395,7 @@ export async function runBatch(opts: { mode: Mode; seed: number; batch: number; 
     if (a.fault) result.faults++;
     const fields = diffFields(a, t, ours.undefMask[i]);
     if (fields.length === 0) continue;
-    const base = mode === 'real' ? 0 : CODE;
+    const base = mode === 'pm' ? CODE : 0;
     const ctx: DiffContext = {
       mode,
       seq: seqs[i],
@@ -1344,7 +1422,7 @@ export interface DiffSummary {
 
 /** Run `count` sequences (alternating real-mode and protected-mode batches). */
 export async function differential(opts: { seed: number; count: number; modes?: Mode[]; batch?: number; jobs?: number; keep?: string; onBatch?: (done: number, s: DiffSummary) => void }): Promise<DiffSummary> {
-  const modes = opts.modes ?? ['real', 'pm'];
+  const modes = opts.modes ?? MODES;
   const size = opts.batch ?? 400;
   const jobs = Math.max(1, opts.jobs ?? Math.max(1, cpus().length));
   const dir = opts.keep ?? mkdtempSync(join(tmpdir(), 'cpu-qemu-diff-'));
@@ -1383,10 +1461,10 @@ async function main(): Promise<void> {
   };
   const seed = Number(opt('seed', '1'));
   const count = Number(opt('count', '100000'));
-  const modeArg = opt('mode', 'both');
-  const modes: Mode[] = modeArg === 'both' ? ['real', 'pm'] : [modeArg as Mode];
-  if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 1 || !modes.every((m) => m === 'real' || m === 'pm')) {
-    process.stderr.write('usage: cpu-qemu-diff [--seed N] [--count N] [--mode real|pm|both] [--batch N] [--jobs N] [--keep DIR] [--show N]\n');
+  const modeArg = opt('mode', 'all');
+  const modes: Mode[] = modeArg === 'all' ? [...MODES] : [modeArg as Mode];
+  if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 1 || !modes.every((m) => MODES.includes(m))) {
+    process.stderr.write('usage: cpu-qemu-diff [--seed N] [--count N] [--mode real|pm|pm16|all] [--batch N] [--jobs N] [--keep DIR] [--show N]\n');
     process.exitCode = 2;
     return;
   }

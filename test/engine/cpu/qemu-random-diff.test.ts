@@ -1,7 +1,7 @@
 /**
  * Random differential test against QEMU (see scripts/cpu-qemu-diff.ts): fast-check
  * generates instruction sequences with random registers, flags and memory, in real
- * mode and in flat 32-bit protected mode; QEMU and our CPU run the same boot images
+ * mode, in flat 32-bit protected mode and in 16-bit protected mode; QEMU and our CPU run the same boot images
  * and every sequence's registers, EFLAGS (undefined flags masked), fault vector and
  * memory windows must agree. The seed is fixed so a failure reproduces with
  *   node dist/scripts/cpu-qemu-diff.js --seed 20261122 --count 2400
@@ -21,7 +21,7 @@ function qemuAvailable(): boolean {
 }
 
 describe('random differential test against QEMU', () => {
-  it('2,400 random sequences (real and protected mode) match qemu-system-i386 with zero unexplained differences', async () => {
+  it('2,400 random sequences (real mode, 32-bit and 16-bit protected mode) match qemu-system-i386 with zero unexplained differences', async () => {
     expect(qemuAvailable(), 'qemu-system-i386 and nasm must be installed (CI installs them)').toBe(true);
     const s = await differential({ seed: 20261122, count: 2400, batch: 400, jobs: 2 });
     const reports = s.unexplained.slice(0, 3).map((d) => d.report);
