@@ -201,16 +201,18 @@ export class Cpu implements DecodeHost {
   /**
    * CPUID family/model/stepping signature (also EDX at reset; SDM Vol. 2 CPUID,
    * "Version Information"). The models are chosen to match the features we
-   * implement: 'pentium' is a P54C (family 5, model 2) — model 4 would be the
-   * Pentium MMX, and we have no MMX; 'p6' is a Pentium Pro (family 6, model 1)
-   * — model 3 would be the Pentium II, which also has MMX.
+   * implement: 'i486' is an Intel486 SX (family 4, model 2: no FPU, like us) —
+   * model 8 would be the DX4, which has one; 'pentium' is a P54C (family 5,
+   * model 2) — model 4 would be the Pentium MMX, and we have no MMX; 'p6' is a
+   * Pentium Pro (family 6, model 1) — model 3 would be the Pentium II, which
+   * also has MMX.
    */
   signature(): number {
     switch (this.model) {
       case '80386':
         return 0x0308;
       case 'i486':
-        return 0x0480;
+        return 0x0423;
       case 'pentium':
         return 0x0525;
       case 'p6':

@@ -196,6 +196,10 @@ describe('CPUID identity and advertised features', () => {
     }
     const p = run16('pentium', cpuid1);
     expect((p.cpu.r[0] >> 4) & 0xf).toBe(2); // model 2 = P54C
+    // i486: an FPU-less Intel486 SX (family 4, model 2), not a DX part.
+    const i4 = run16('i486', cpuid1);
+    expect((i4.cpu.r[0] >>> 4) & 0xff).toBe(0x42);
+    expect(i4.cpu.r[2] & 1).toBe(0);
     const p6 = run16('p6', cpuid1);
     expect((p6.cpu.r[0] >> 4) & 0xf).toBe(1); // model 1 = Pentium Pro
   });
