@@ -27,7 +27,8 @@ import { COM_PORTS, Uart16550 } from './devices/uart16550.js';
 import { Dma8237 } from './devices/dma8237.js';
 import { Fdc82077 } from './devices/fdc82077.js';
 import { PciBus } from './devices/pci/pci-bus.js';
-import { addI440fx } from './devices/pci/i440fx.js';
+import { addI440fx, PAM0 } from './devices/pci/i440fx.js';
+import type { PciFunction } from './devices/pci/pci-function.js';
 import { Piix3Isa } from './devices/pci/piix3-isa.js';
 import { VgaAdapter } from './devices/vga/vga.js';
 import { DebugConsoleE9 } from './devices/debug-console-e9.js';
@@ -35,6 +36,7 @@ import { DebugExit } from './devices/debug-exit.js';
 import { ParallelPort } from './devices/parallel-port.js';
 import { PostCode80 } from './devices/post-code-80.js';
 import { PowerOff } from './devices/power-off.js';
+import { ResetControlCf9 } from './devices/reset-control-cf9.js';
 import { SystemControl92 } from './devices/system-control-92.js';
 import { I8042 } from './devices/i8042.js';
 import { PiixIde } from './devices/ide/piix-ide.js';
@@ -127,11 +129,13 @@ export class Machine {
   private readonly vga: VgaAdapter;
   private readonly uarts: Uart16550[] = [];
   private readonly i8042: I8042;
-  private mouseButtons = 0;
   readonly keyboard: MachineKeyboard;
   readonly mouse: MachineMouse;
   private readonly bios: BuiltinBios | undefined;
   private readonly disks = new Map<DiskSlot, BlockDevice>();
+  private readonly hostBridge: PciFunction;
+  /** Shadow-RAM control for SeaBIOS (absent with the other firmwares, whose ROM is never shadowed). */
+  private pam: PamShadow | undefined;
   private retired = 0;
   private stopState: { reason: StopReason; exitCode?: number } | undefined;
   private outputSinceCheck = false;
@@ -171,7 +175,7 @@ export class Machine {
     const pci = new PciBus(ctx);
     this.add(pci);
     let pam: PamShadow | undefined;
-    addI440fx(pci, { onPamChange: (index, value) => pam?.setPam(index, value) });
+    this.hostBridge = addI440fx(pci, { onPamChange: (index, value) => pam?.setPam(index, value) });
     new Piix3Isa(pci);
     const hda = this.disks.get('hda');
     const hdb = this.disks.get('hdb');
@@ -202,7 +206,7 @@ export class Machine {
     });
     // Assign BAR0 the way a PC BIOS would, so the LFB sits at the address VBE reports.
     pci.configWrite(0, 2, 0, 0x10, 4, LFB_BASE);
-    this.i8042 = new I8042(ctx, { onReset: () => this.resetSystem() });
+    this.i8042 = new I8042(ctx, { onReset: () => this.resetSystem('8042 reset line') });
     this.add(this.i8042);
     this.keyboard = this.makeKeyboard();
     this.mouse = this.makeMouse();
@@ -210,7 +214,8 @@ export class Machine {
       new ParallelPort(ctx, { onPrint: (b) => this.output(this.printer, b) }),
       new DebugConsoleE9(ctx, { onByte: (b) => this.output(this.debugConsole, b) }),
       new PostCode80(ctx),
-      new SystemControl92(ctx, { onReset: () => this.resetSystem() }),
+      new SystemControl92(ctx, { onReset: () => this.resetSystem('port 92h fast reset') }),
+      new ResetControlCf9(ctx, { onReset: (kind) => (kind === 'hard' ? this.resetSystem('CF9h hard reset') : this.initCpu('CF9h soft reset')) }),
       new PowerOff(ctx, {
         onPowerOff: (source) => {
           this.log.push(`power off (${source})`);
@@ -244,7 +249,7 @@ export class Machine {
         vramBytes: VRAM_BYTES,
         rtcStartMs: Date.parse(config.rtcStart),
         onPowerOff: () => this.stop('power-off'),
-        onReset: () => this.resetSystem(),
+        onReset: () => this.resetSystem('BIOS reboot'),
         log: (line) => this.log.push(line),
       });
       this.bios.attachCpu(biosView(this.cpu));
@@ -257,6 +262,7 @@ export class Machine {
       this.memory.mapRom('bios-high', 0x100000000 - bios.length, bios);
       // The low 128 KiB of the first MiB show the top of the image, shadowed per PAM.
       pam = new PamShadow(this.memory, bios.subarray(Math.max(0, bios.length - 0x20000)));
+      this.pam = pam;
       const fwcfg = new FwCfg(ctx, { ramBytes: config.memoryMB * MB });
       fwcfg.addFile('vgaroms/vgabios-stdvga.bin', images.vgaBios);
       fwcfg.addFile('etc/boot-fail-wait', Uint8Array.of(0, 0, 0, 0));
@@ -320,17 +326,16 @@ export class Machine {
 
   private makeMouse(): MachineMouse {
     const kbc = this.i8042;
-    const setButtons = (mask: number): void => {
-      this.mouseButtons = mask;
-      kbc.mouseButtons(mask);
-    };
+    // The held buttons live in the PS/2 mouse alone (saved with its state), so a
+    // restored snapshot continues with the same buttons down.
+    const held = (): number => kbc.mouse.buttonMask;
     return {
       move: (dx, dy) => kbc.mouseMove(dx, dy),
-      down: (b) => setButtons(this.mouseButtons | BUTTON_BITS[b]),
-      up: (b) => setButtons(this.mouseButtons & ~BUTTON_BITS[b]),
+      down: (b) => kbc.mouseButtons(held() | BUTTON_BITS[b]),
+      up: (b) => kbc.mouseButtons(held() & ~BUTTON_BITS[b]),
       click: (b = 'left') => {
-        setButtons(this.mouseButtons | BUTTON_BITS[b]);
-        setButtons(this.mouseButtons & ~BUTTON_BITS[b]);
+        kbc.mouseButtons(held() | BUTTON_BITS[b]);
+        kbc.mouseButtons(held() & ~BUTTON_BITS[b]);
       },
       wheel: (dz) => kbc.mouseWheel(dz),
     };
@@ -346,12 +351,38 @@ export class Machine {
     this.cpu.stopRequested = true;
   }
 
-  /** The reset line (8042 pulse, port 92h, Ctrl+Alt+Del): CPU and devices to power-on state, RAM kept. */
-  private resetSystem(): void {
+  /**
+   * The reset line (8042 pulse, port 92h, CF9h hard reset, Ctrl+Alt+Del, a
+   * triple fault): CPU and devices to power-on state, RAM kept. The machine
+   * reboots and keeps running, as a PC does; the log records why.
+   */
+  private resetSystem(source: string): void {
     for (const d of this.devices) d.reset();
+    // The A20 gate comes out of reset enabled, as at power-on (8042 output port bit 1 set); SeaBIOS
+    // runs from the top of 4 GiB after a reset and needs it.
+    this.memory.setA20(true);
+    this.syncPam();
     this.cpu.reset();
     this.cpu.stopRequested = true;
-    this.log.push('system reset');
+    this.log.push(`system reset (${source})`);
+  }
+
+  /**
+   * Make the shadow-RAM mapping follow the i440FX PAM registers after they
+   * changed without a configuration write: a reset (PAM back to 00h, so the
+   * BIOS runs from ROM again, 82441FX datasheet §3.2.18) or a snapshot restore.
+   */
+  private syncPam(): void {
+    const pam = this.pam;
+    if (pam === undefined) return;
+    for (let i = 0; i < 7; i++) pam.setPam(i, this.hostBridge.config[PAM0 + i]);
+  }
+
+  /** A soft reset (the CPU's INIT): the processor restarts at the reset vector, devices keep their state. */
+  private initCpu(source: string): void {
+    this.cpu.reset();
+    this.cpu.stopRequested = true;
+    this.log.push(`CPU reset (${source})`);
   }
 
   // ---- running --------------------------------------------------------------------
@@ -385,7 +416,7 @@ export class Machine {
         const s = this.stopState;
         if (s.reason !== 'triple-fault') return finish(s.reason, s.exitCode);
         this.stopState = undefined;
-        this.resetSystem();
+        this.resetSystem('triple fault');
         return finish('triple-fault');
       }
       const done = this.retired - start;
@@ -498,6 +529,7 @@ export class Machine {
       if (state === undefined) throw new EngineInputError(`${source}: no saved state for device ${d.name}`, source);
       d.loadState(state);
     }
+    m.syncPam();
     m.cpu.loadState(s.cpu as DeviceState);
     const disks = s.disks as { [slot: string]: Uint8Array };
     for (const [slot, dev] of m.disks) {

@@ -51,6 +51,10 @@ interface RomRegion {
   readonly data: Uint8Array;
 }
 
+function regionBytes(r: MmioRegion | RomRegion): number {
+  return 'size' in r ? r.size : r.data.length;
+}
+
 export class PhysicalMemory {
   readonly ram: Uint8Array;
   readonly pageKind = new Uint8Array(PAGE_COUNT);
@@ -130,19 +134,46 @@ export class PhysicalMemory {
 
   /**
    * Remove the ROM or MMIO region mapped at `base` and give its pages in
-   * [base, base + size) back to RAM (or unmapped above RAM). Pages that belong
-   * to other regions are left alone, so moving one device's window can never
-   * unmap another device's.
+   * [base, base + size) back to whatever lies underneath: an earlier region
+   * it had covered (a PCI BAR being sized over the BIOS ROM at the top of
+   * 4 GiB, say), else RAM, else nothing. Pages that belong to other regions
+   * are left alone, so moving one device's window can never unmap another
+   * device's.
    */
   unmap(base: number, size: number): void {
     const owned = (r: MmioRegion | RomRegion | undefined): boolean => r !== undefined && r.base === base;
-    for (let p = base >>> PAGE_SHIFT; p < pageEnd(base, size); p++) {
+    const first = base >>> PAGE_SHIFT;
+    const end = pageEnd(base, size);
+    // Forget the regions wholly inside the range; a larger one keeps its pages outside it.
+    for (let i = this.regions.length - 1; i >= 0; i--) {
+      const r = this.regions[i];
+      if (r.base === base && pageEnd(r.base, regionBytes(r)) <= end) this.regions.splice(i, 1);
+    }
+    for (let p = first; p < end; p++) {
       if (!owned(this.mmioByPage[p]) && !owned(this.romByPage[p])) continue;
       this.pageKind[p] = p < this.ram.length >>> PAGE_SHIFT ? PageKind.Ram : PageKind.Unmapped;
       this.mmioByPage[p] = undefined;
       this.romByPage[p] = undefined;
+      const under = this.topRegionAt(p, base);
+      if (under === undefined) continue;
+      if ('handler' in under) {
+        this.pageKind[p] = PageKind.Mmio;
+        this.mmioByPage[p] = under;
+      } else {
+        this.pageKind[p] = PageKind.Rom;
+        this.romByPage[p] = under;
+      }
     }
     this.onMapChange();
+  }
+
+  /** The most recently mapped region, other than one based at `exclude`, covering page `p`. */
+  private topRegionAt(p: number, exclude: number): MmioRegion | RomRegion | undefined {
+    for (let i = this.regions.length - 1; i >= 0; i--) {
+      const r = this.regions[i];
+      if (r.base !== exclude && p >= r.base >>> PAGE_SHIFT && p < pageEnd(r.base, regionBytes(r))) return r;
+    }
+    return undefined;
   }
 
   private checkRange(name: string, base: number, size: number): void {

@@ -231,6 +231,11 @@ export class Ps2Mouse {
     this.report();
   }
 
+  /** The buttons held now (bit 0 left, bit 1 right, bit 2 middle); part of the saved state. */
+  get buttonMask(): number {
+    return this.buttons;
+  }
+
   /** Button mask: bit 0 left, bit 1 right, bit 2 middle. */
   setButtons(mask: number): void {
     this.buttons = mask & 7;
