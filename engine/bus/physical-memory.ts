@@ -32,6 +32,7 @@ export interface MmioHandler {
   /** Offsets passed to the handler are relative to the region's base. */
   read8(offset: number): number;
   write8(offset: number, value: number): void;
+  /** Optional wide handlers, called for naturally aligned 16/32-bit accesses only. */
   read16?(offset: number): number;
   write16?(offset: number, value: number): void;
   read32?(offset: number): number;
@@ -193,6 +194,10 @@ export class PhysicalMemory {
     if ((addr & 0xfff) !== 0xfff && this.pageKind[addr >>> PAGE_SHIFT] === PageKind.Ram) {
       return this.ram[addr] | (this.ram[addr + 1] << 8);
     }
+    if ((addr & 1) === 0) {
+      const m = this.wideMmio(addr);
+      if (m?.handler.read16 !== undefined) return m.handler.read16(addr - m.base) & 0xffff;
+    }
     return this.read8(addr) | (this.read8(addr + 1) << 8);
   }
 
@@ -201,6 +206,10 @@ export class PhysicalMemory {
     if ((addr & 0xfff) <= 0xffc && this.pageKind[addr >>> PAGE_SHIFT] === PageKind.Ram) {
       const r = this.ram;
       return (r[addr] | (r[addr + 1] << 8) | (r[addr + 2] << 16) | (r[addr + 3] << 24)) >>> 0;
+    }
+    if ((addr & 3) === 0) {
+      const m = this.wideMmio(addr);
+      if (m?.handler.read32 !== undefined) return m.handler.read32(addr - m.base) >>> 0;
     }
     return (this.read16(addr) | (this.read16(addr + 2) << 16)) >>> 0;
   }
@@ -225,6 +234,10 @@ export class PhysicalMemory {
       if (this.codePages[page] !== 0) this.onCodeWrite(addr, 2);
       return;
     }
+    if ((addr & 1) === 0) {
+      const m = this.wideMmio(addr);
+      if (m?.handler.write16 !== undefined) return m.handler.write16(addr - m.base, value & 0xffff);
+    }
     this.write8(addr, value);
     this.write8(addr + 1, value >>> 8);
   }
@@ -241,8 +254,23 @@ export class PhysicalMemory {
       if (this.codePages[page] !== 0) this.onCodeWrite(addr, 4);
       return;
     }
+    if ((addr & 3) === 0) {
+      const m = this.wideMmio(addr);
+      if (m?.handler.write32 !== undefined) return m.handler.write32(addr - m.base, value >>> 0);
+    }
     this.write16(addr, value);
     this.write16(addr + 2, value >>> 16);
+  }
+
+  /**
+   * The MMIO region under a naturally aligned 16/32-bit access (which never
+   * crosses a page), so a device with wide handlers (a framebuffer) gets one
+   * call instead of two or four byte calls. Unaligned accesses, and devices
+   * without wide handlers, still go byte by byte, little-endian.
+   */
+  private wideMmio(addr: number): MmioRegion | undefined {
+    const page = addr >>> PAGE_SHIFT;
+    return this.pageKind[page] === PageKind.Mmio ? this.mmioByPage[page] : undefined;
   }
 
   private slowRead8(addr: number): number {
