@@ -89,6 +89,13 @@ const VRAM_BYTES = 16 * MB;
 const DRAIN_MS = 100;
 const DISK_SLOTS: DiskSlot[] = ['fda', 'fdb', 'hda', 'hdb', 'cdrom'];
 
+/**
+ * Devices added after snapshot format version 1 was first written. A snapshot
+ * without their state restores with them at power-on, which is what the
+ * older machine behaved like (e.g. CF9h writes were ignored).
+ */
+const DEVICES_ADDED_LATER = new Set(['reset-control-cf9']);
+
 export type MouseButton = 'left' | 'right' | 'middle';
 
 /** Keyboard input by US key names (`Enter`, `ctrl+alt+del`, `F1`) and typed strings. */
@@ -526,7 +533,11 @@ export class Machine {
     const devices = s.devices as { [name: string]: DeviceState };
     for (const d of m.devices) {
       const state = devices[d.name];
-      if (state === undefined) throw new EngineInputError(`${source}: no saved state for device ${d.name}`, source);
+      if (state === undefined) {
+        // Snapshots written before a device existed keep it in its power-on state.
+        if (DEVICES_ADDED_LATER.has(d.name)) continue;
+        throw new EngineInputError(`${source}: no saved state for device ${d.name}`, source);
+      }
       d.loadState(state);
     }
     m.syncPam();
