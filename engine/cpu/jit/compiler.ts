@@ -56,7 +56,7 @@ export interface RegionEnv {
   page: number;
 }
 
-export type RegionFn = (cpu: Cpu, budget: number, env: RegionRuntime, page: number, gen: number) => number;
+export type RegionFn = (cpu: Cpu, budget: number, env: RegionRuntime, page: number, gen: number, page2: number, gen2: number) => number;
 
 /** Shared runtime objects passed to every region function. */
 export interface RegionRuntime {
@@ -146,7 +146,7 @@ export class RegionCompiler {
    * known to be RAM without paging). Returns fn undefined when the first
    * instruction cannot be translated.
    */
-  compile(entry: number, env: RegionEnv): CompiledRegion & { generic: Decoded[]; semIdx: number[]; lines: [number, number][] } {
+  compile(entry: number, env: RegionEnv): CompiledRegion & { generic: Decoded[]; semIdx: number[]; lines: [number, number][]; page2: number } {
     const t0 = performance.now();
     const cpu = this.cpu;
     const rank = cpu.rank;
@@ -163,7 +163,19 @@ export class RegionCompiler {
     const semIdx: number[] = [];
     const lines: [number, number][] = [];
     let total = 0;
-    const inPage = (eip: number): boolean => eip >= 0 && eip <= csLimit && eip <= ipMask && linOf(eip) >>> 12 === page;
+    // A region covers the entry page and at most one more RAM page (loops that straddle a page
+    // boundary stay inside one function); both pages' generations validate it.
+    let page2 = -1;
+    const am = cpu.memory.addressMask;
+    const admit = (p: number): boolean => {
+      if (p === page || p === page2) return true;
+      if (page2 !== -1) return false;
+      const phys = ((p << 12) & am) >>> 0;
+      if (cpu.memory.pageKind[phys >>> 12] !== 0 || phys >>> 12 >= cpu.codePages.pageGen.length) return false;
+      page2 = p;
+      return true;
+    };
+    const inPage = (eip: number): boolean => eip >= 0 && eip <= csLimit && eip <= ipMask && admit(linOf(eip) >>> 12);
 
     while (work.length > 0 && blocks.length < MAX_BLOCKS && total < MAX_INSNS) {
       const start = work.shift()!;
@@ -179,7 +191,7 @@ export class RegionCompiler {
           break;
         }
         const lin = linOf(eip);
-        if (lin >>> 12 !== page || (lin & 0xfff) > 0xff0 || eip > csLimit) {
+        if (!admit(lin >>> 12) || eip > csLimit || ((lin & 0xfff) > 0xff0 && !admit(((lin >>> 12) + 1) & 0xfffff))) {
           b.end = 'interp';
           b.exitEip = eip;
           break;
@@ -193,13 +205,15 @@ export class RegionCompiler {
           break;
         }
         const next = eip + d.len;
-        if (d.fault !== DecodeFault.None || (lin & 0xfff) + d.len > 0x1000 || next - 1 > csLimit || next > ipMask || !translatable(d)) {
+        if (d.fault !== DecodeFault.None || ((lin & 0xfff) + d.len > 0x1000 && !admit(((lin >>> 12) + 1) & 0xfffff)) || next - 1 > csLimit || next > ipMask || !translatable(d)) {
           b.end = 'interp';
           b.exitEip = eip;
           break;
         }
         d.start = eip;
-        lines.push([linOf(eip), d.len]);
+        const first = Math.min(d.len, 0x1000 - (lin & 0xfff));
+        lines.push([lin, first]);
+        if (first < d.len) lines.push([(lin + first) >>> 0, d.len - first]);
         const ins: Insn = { d, start: eip, next, gi: -1 };
         const mn = d.spec.mn;
         const rel = (): number => ((next + d.imm) & (d.o32 ? 0xffffffff : 0xffff)) >>> 0;
@@ -252,7 +266,7 @@ export class RegionCompiler {
         eip = next;
       }
       if (b.insns.length === 0 && b.id === 0) {
-        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines };
+        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2 };
       }
     }
     // Blocks whose start was queued but never compiled are exits.
@@ -279,7 +293,7 @@ export class RegionCompiler {
       if (FN_CACHE.size > 20000) FN_CACHE.clear();
       FN_CACHE.set(fnKey, fn);
     }
-    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src };
+    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2 };
   }
 }
 
@@ -353,7 +367,7 @@ class Emitter {
     const temps: string[] = [];
     for (let i = 0; i < this.tmp; i++) temps.push(`t${i} = 0`);
     return `const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
-return function region(cpu, budget, X, PG, GEN) {
+return function region(cpu, budget, X, PG, GEN, PG2, GEN2) {
   const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, mem = cpu.memory;
   const am = mem.addressMask | 0;
   const BAIL = X.BAIL, FAULT = X.FAULT;
@@ -538,7 +552,7 @@ ${body.join('\n')}
 
   /** After an instruction that may have written code: leave if this region's page was invalidated. */
   private smcCheck(next: number): void {
-    this.out.push(`          if (tz !== 0) { tz = 0; if (G[PG] !== GEN) { ${this.midExit(next)} } }`);
+    this.out.push(`          if (tz !== 0) { tz = 0; if (G[PG] !== GEN || G[PG2] !== GEN2) { ${this.midExit(next)} } }`);
   }
 
   /** Operand i as an rvalue; memory operands are loaded into a temp (checks emitted). Returns [expr, physTemp|undefined]. */
@@ -847,7 +861,7 @@ ${body.join('\n')}
     o.push(`          cpu.flags = X.flags(lo, la, lb, lr, lc, F); lo = 0; se = R[4] >>> 0; cpu.eip = ${ins.next};`);
     if (ins.d.hasEa) o.push(`          X.recomputeEa(generic[${gi}], cpu.r);`);
     o.push(`          sem[${gi}](cpu, generic[${gi}]); F = cpu.flags;`);
-    o.push(`          if (G[PG] !== GEN) { ${this.midExit(ins.next)} }`);
+    o.push(`          if (G[PG] !== GEN || G[PG2] !== GEN2) { ${this.midExit(ins.next)} }`);
     this.lazyKnown = 0;
   }
 

@@ -39,6 +39,9 @@ interface Region {
   csLimit: number;
   mode: number;
   gen: number;
+  /** Second physical page of the region (= phys page when it has one page) and its generation. */
+  page2: number;
+  gen2: number;
   fn: RegionFn | undefined;
 }
 
@@ -113,9 +116,9 @@ export class Translator {
       const gen = pageGen[page];
       const slot = (phys ^ (phys >>> 14)) & (CACHE_SIZE - 1);
       let r = this.cache[slot];
-      if (r === undefined || r.phys !== phys || r.eip !== eip || r.csBase !== csBase || r.csLimit !== csLimit || r.mode !== mode || r.gen !== gen) {
+      if (r === undefined || r.phys !== phys || r.eip !== eip || r.csBase !== csBase || r.csLimit !== csLimit || r.mode !== mode || r.gen !== gen || pageGen[r.page2] !== r.gen2) {
         r = this.regions.get(phys);
-        if (r === undefined || r.eip !== eip || r.csBase !== csBase || r.csLimit !== csLimit || r.mode !== mode || r.gen !== gen) {
+        if (r === undefined || r.eip !== eip || r.csBase !== csBase || r.csLimit !== csLimit || r.mode !== mode || r.gen !== gen || pageGen[r.page2] !== r.gen2) {
           const h = (this.heat.get(phys) ?? 0) + 1;
           this.heat.set(phys, h);
           if (h < HOT_THRESHOLD) return n;
@@ -128,7 +131,7 @@ export class Translator {
       const fn = r.fn;
       if (fn === undefined) return n;
       this.stats.regionCalls++;
-      const k = fn(cpu, budget - n, rt, page, gen);
+      const k = fn(cpu, budget - n, rt, page, gen, r.page2, r.gen2);
       n += k;
       this.stats.translatedInsns += k;
       if (rt.ctl !== 0) return n;
@@ -139,9 +142,10 @@ export class Translator {
   private build(eip: number, phys: number, csBase: number, csLimit: number, mode: number, gen: number): Region {
     const page = phys >>> 12;
     const res = this.compiler.compile(eip, { cpu: this.cpu, gen, page });
-    const r: Region = { phys, eip, csBase, csLimit, mode, gen, fn: res.fn };
+    const am = this.cpu.memory.addressMask;
+    const page2 = res.page2 < 0 ? page : ((res.page2 << 12) & am) >>> 12;
+    const r: Region = { phys, eip, csBase, csLimit, mode, gen, page2, gen2: this.rt.pageGen[page2], fn: res.fn };
     if (res.fn !== undefined) {
-      const am = this.cpu.memory.addressMask;
       // The page generation must still be the one the code was compiled at (decoding reads only).
       for (const [lin, len] of res.lines) this.cpu.codePages.mark((lin & am) >>> 0, len);
       this.stats.regionsCompiled++;

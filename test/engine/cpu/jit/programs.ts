@@ -133,6 +133,8 @@ export function program(seed: number, mode: Mode): string {
   for (let i = 0; i < n; i++) body.push(...op(0));
   const subs = [0, 1].map((i) => [`sub${i}:`, ...Array.from({ length: 1 + g.below(4) }, () => op(1)).flat(), 'ret']);
   const iters = 20 + g.below(200);
+  // Half the programs put the loop across the 0x2000 page boundary (two-page regions).
+  const pad = g.below(2) === 0 ? `times 0x1000 - ${g.below(120)} - ($ - $$) nop` : '';
   const init = (is32 ? r32 : r16).map((r) => `mov ${r}, ${mask(is32 ? 32 : 16, imm())}`);
   if (is32) {
     return `${PM_PREAMBLE}
@@ -143,6 +145,8 @@ export function program(seed: number, mode: Mode): string {
   ${init.join('\n  ')}
   sti
   mov ecx, ${iters}
+  jmp top
+  ${pad}
 top:
   ${body.join('\n  ')}
   dec ecx
@@ -168,6 +172,8 @@ org 0x1000
   ${init.join('\n  ')}
   sti
   mov cx, ${iters}
+  jmp top
+  ${pad}
 top:
   ${body.join('\n  ')}
   dec cx
