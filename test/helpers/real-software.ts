@@ -63,3 +63,18 @@ export function isolinuxIso(): string {
     );
   });
 }
+
+/**
+ * A GRUB 2 ISO (grub-pc-bin, xorriso, mtools) that boots iPXE (package ipxe)
+ * at once: `linux16 /ipxe.lkrn`, the way Debian's /etc/grub.d/20_ipxe does.
+ * Note: this iPXE build saves FPU/SSE state with FXSAVE on every switch to
+ * protected mode, so it needs a CPU model with FXSAVE/FXRSTOR (Pentium II+).
+ */
+export function ipxeIso(): string {
+  return once('ipxe.iso', (out, work) => {
+    mkdirSync(join(work, 'boot/grub'), { recursive: true });
+    copyFileSync('/boot/ipxe.lkrn', join(work, 'ipxe.lkrn'));
+    writeFileSync(join(work, 'boot/grub/grub.cfg'), 'set timeout=0\nmenuentry "iPXE" {\n  linux16 /ipxe.lkrn\n  boot\n}\n');
+    execFileSync('grub-mkrescue', ['-o', out, work, '--compress=no'], { stdio: 'ignore' });
+  });
+}
