@@ -46,12 +46,15 @@ import { OSZAPC } from '../engine/cpu/spec.js';
 /**
  * real: real-address mode; pm: flat 32-bit protected mode (32-bit code and stack);
  * pm16: protected mode with a 16-bit code segment (base 0x10000) and a 16-bit stack
- * segment (B = 0), flat 32-bit data segments.
+ * segment (B = 0), flat 32-bit data segments; pm3: flat 32-bit protected mode at
+ * CPL 3 with a random IOPL (privilege and IOPL checks, ring transitions on faults).
  */
-export type Mode = 'real' | 'pm' | 'pm16';
-export const MODES: readonly Mode[] = ['real', 'pm', 'pm16'];
+export type Mode = 'real' | 'pm' | 'pm16' | 'pm3';
+export const MODES: readonly Mode[] = ['real', 'pm', 'pm16', 'pm3'];
 /** 16-bit default operand and address size. */
-const bits16 = (m: Mode): boolean => m !== 'pm';
+const bits16 = (m: Mode): boolean => m === 'real' || m === 'pm16';
+/** Flat 32-bit code at linear CODE (org CODE). */
+const flat32 = (m: Mode): boolean => m === 'pm' || m === 'pm3';
 /** Protected mode (selectors, descriptor checks). */
 const prot = (m: Mode): boolean => m !== 'real';
 
@@ -64,6 +67,7 @@ const STK_WIN_LEN = 80;
 const RT_STACK = 0x6000; // runtime stack
 const SAVE = 0x5000; // record header
 const IDT = 0x4000;
+const TSS = 0x4800;
 const CODE = 0x10000; // image body (CS = 0x1000 in real mode)
 const HEADER = 64; // index, fault, fault EIP, error code, 8 GPRs, EFLAGS, ES CS SS DS FS GS
 const NEXT = SAVE + 64; // address of the next sequence
@@ -318,7 +322,8 @@ function moveArb(mode: Mode): fc.Arbitrary<Item> {
 }
 
 function flagOpArb(): fc.Arbitrary<Item> {
-  return fc.constantFrom('clc', 'stc', 'cmc', 'cld', 'std', 'lahf', 'sahf', 'salc', 'cbw', 'cwde', 'cwd', 'cdq', 'nop').map((op) => {
+  // CLI/STI: IOPL-sensitive in pm3 (#GP when CPL > IOPL); the runtime masks the PIC, so IF = 1 is safe.
+  return fc.constantFrom('clc', 'stc', 'cmc', 'cld', 'std', 'lahf', 'sahf', 'salc', 'cbw', 'cwde', 'cwd', 'cdq', 'nop', 'cli', 'sti').map((op) => {
     const mn = op === 'cwde' ? 'cbw' : op === 'cdq' ? 'cwd' : op;
     return item(part(op, mn, 4));
   });
@@ -361,10 +366,11 @@ function stackArb(mode: Mode): fc.Arbitrary<Item> {
       case 5:
         return fc.tuple(size2).map(([size]) => item(part(size === 2 ? 'pushfw' : 'pushfd', 'pushf', size, { stack: size })));
       case 6:
-        // POPF of a clean image: arithmetic flags, DF, and sometimes IOPL/NT/AC/ID (never TF or IF).
+        // POPF of a clean image: arithmetic flags, DF, and sometimes IF/IOPL/NT/AC/ID (never TF).
+        // At CPL 3 (pm3) IF and IOPL only change when the privilege allows (SDM Vol. 2 POPF).
         // A 32-bit POPFD after a 16-bit push takes its upper half from the random stack window.
         return fc.tuple(size2, size2, fc.integer({ min: 0, max: 0xffffffff }), fc.boolean()).map(([size, popSize, v, extra]) => {
-          const mask = OSZAPC | 0x400 | (extra ? 0x7000 | (size === 4 ? 0x240000 : 0) : 0);
+          const mask = OSZAPC | 0x400 | (extra ? 0x7200 | (size === 4 ? 0x240000 : 0) : 0);
           const img = v & mask;
           return item(part(`push ${SZ[size]} ${hex(img)}`, 'push', size, { stack: size }), part(popSize === 2 ? 'popfw' : 'popfd', 'popf', popSize, { stack: -popSize }));
         });
@@ -524,7 +530,7 @@ function segArb(mode: Mode): fc.Arbitrary<Item> {
   const o16 = bits16(mode) ? '' : 'o16 ';
   return fc.tuple(fc.integer({ min: 0, max: 5 }), sreg, fc.constantFrom('es', 'fs', 'gs'), wreg(2), memArb(mode, 2), fc.constantFrom(0, 0x10, 0x10, 0x08, 0x13, 0x18, 0x1b, 0x0b), fc.integer({ min: 0, max: BUF_LEN - 8 })).map(
     ([form, sr, dst, r, m, sel0, off]) => {
-      let sel = sel0;
+      let sel: number = sel0;
       switch (form) {
         case 0:
           // MOV r32, Sreg zero-extends on the Pentium Pro and later (SDM Vol. 2 MOV).
@@ -536,7 +542,7 @@ function segArb(mode: Mode): fc.Arbitrary<Item> {
         case 3:
           // Not CS into ES/FS/GS outside pm: CS is based at the image there, and writes through it
           // would modify the code under test.
-          return item(part(`${o16}push ${sr === 'cs' && mode !== 'pm' ? 'ss' : sr}`, 'push', 2, { stack: 2 }), part(`${o16}pop ${dst}`, 'pop', 2, { stack: -2 }));
+          return item(part(`${o16}push ${sr === 'cs' && !flat32(mode) ? 'ss' : sr}`, 'push', 2, { stack: 2 }), part(`${o16}pop ${dst}`, 'pop', 2, { stack: -2 }));
         case 4:
           // Load a data segment register from another segment register (always a valid selector).
           // pm16: CS is based at the image, and our CPU does not yet refuse writes through a code
@@ -554,6 +560,8 @@ function segArb(mode: Mode): fc.Arbitrary<Item> {
           const osz = bits16(mode) ? 2 : 4;
           // (0x18 is the image's code segment in pm16: writes through it must not reach the code.)
           if (mode === 'pm16' && (sel & 0xfffc) === 0x18) sel = 0x08;
+          // pm3: the ring-3 data selector is 0x23; ring-0 selectors fail the privilege check.
+          if (mode === 'pm3' && sel === 0x10 && (off & 1) !== 0) sel = 0x23;
           const rr = regName(r, osz);
           if (prot(mode)) return item(part(`mov word [${hex(BUF + off + osz)}], ${hex(sel)}`, 'mov', 2), part(`${op} ${rr}, ${mm}`, op, osz), part(`mov ${R16[r === 0 ? 1 : 0]}, ${dst}`, 'mov', 2));
           return item(part(`${op} ${rr}, ${mm}`, op, 2), part(`mov ${R16[r === 0 ? 1 : 0]}, ${dst}`, 'mov', 2), part(`mov ${R16[r === 0 ? 1 : 0]}, ds`, 'mov', 2), part(`mov ${dst}, ${R16[r === 0 ? 1 : 0]}`, 'mov', 2));
@@ -777,6 +785,8 @@ function runtime(mode: Mode): string {
     L('bits 16');
     L('start:');
     L('  cli');
+    // Mask every PIC input: sequences may set IF (STI, POPF), and QEMU's timer must not interrupt.
+    L('  mov al, 0xff\n  out 0x21, al\n  out 0xa1, al');
     L('  xor ax, ax');
     L('  mov ds, ax\n  mov es, ax\n  mov ss, ax\n  mov fs, ax\n  mov gs, ax');
     L(`  mov esp, ${hex(RT_STACK)}`);
@@ -790,6 +800,8 @@ function runtime(mode: Mode): string {
     L('bits 16');
     L('start:');
     L('  cli');
+    // Mask every PIC input: sequences may set IF (STI, POPF), and QEMU's timer must not interrupt.
+    L('  mov al, 0xff\n  out 0x21, al\n  out 0xa1, al');
     L('  mov ax, 0x1000');
     L('  mov ds, ax');
     L('  lgdt [gdt_desc - 0x10000]');
@@ -820,12 +832,59 @@ function runtime(mode: Mode): string {
     L('  lidt [idt_desc]');
     L('  jmp s0');
   }
+  if (mode === 'pm3') {
+    // Flat protected mode with ring-3 code (0x1B) and data (0x23) segments and a TSS whose
+    // ring-0 stack takes exception frames and the end-of-sequence INT 0x30 (a DPL 3 gate).
+    L('bits 16');
+    L('start:');
+    L('  cli');
+    // Mask every PIC input: sequences may set IF (STI, POPF), and QEMU's timer must not interrupt.
+    L('  mov al, 0xff\n  out 0x21, al\n  out 0xa1, al');
+    L('  mov ax, 0x1000');
+    L('  mov ds, ax');
+    L('  lgdt [gdt_desc - 0x10000]');
+    L('  mov eax, cr0');
+    L('  or al, 1');
+    L('  mov cr0, eax');
+    L('  jmp dword 0x08:pm32');
+    L('align 8');
+    L(`gdt: dq 0, 0x00CF9B000000FFFF, 0x00CF92000000FFFF, 0x00CFFB000000FFFF, 0x00CFF3000000FFFF, 0x0000890000000067 | (${hex(TSS)} << 16)`);
+    L('gdt_desc: dw 47');
+    L('  dd gdt');
+    L(`idt_desc: dw ${0x31 * 8 - 1}`);
+    L(`  dd ${hex(IDT)}`);
+    L('bits 32');
+    L('pm32:');
+    L('  mov ax, 0x10');
+    L('  mov ss, ax');
+    L('  mov ax, 0x23');
+    L('  mov ds, ax\n  mov es, ax\n  mov fs, ax\n  mov gs, ax');
+    L(`  mov esp, ${hex(RT_STACK)}`);
+    for (let v = 0; v <= 0x30; v++) {
+      if (v >= 32 && v < 0x30) continue;
+      L(`  mov eax, ${v === 0x30 ? 'capture' : `vec${v}`}`);
+      L(`  mov [${hex(IDT + v * 8)}], ax`);
+      L(`  mov word [${hex(IDT + v * 8 + 2)}], 0x08`);
+      L(`  mov word [${hex(IDT + v * 8 + 4)}], ${v === 0x30 ? '0xee00' : '0x8e00'}`);
+      L('  shr eax, 16');
+      L(`  mov [${hex(IDT + v * 8 + 6)}], ax`);
+    }
+    L(`  mov dword [${hex(TSS + 4)}], ${hex(RT_STACK)}`);
+    L(`  mov dword [${hex(TSS + 8)}], 0x10`);
+    L(`  mov word [${hex(TSS + 0x66)}], 0x68`);
+    L('  mov ax, 0x28');
+    L('  ltr ax');
+    L('  lidt [idt_desc]');
+    L('  jmp s0');
+  }
   if (mode === 'pm16') {
     // Same as pm, but the code (this image, org 0) runs in a 16-bit code segment based at
     // 0x10000 and SS is a 16-bit data segment; interrupt gates are 32-bit gates into it.
     L('bits 16');
     L('start:');
     L('  cli');
+    // Mask every PIC input: sequences may set IF (STI, POPF), and QEMU's timer must not interrupt.
+    L('  mov al, 0xff\n  out 0x21, al\n  out 0xa1, al');
     L('  mov ax, 0x1000');
     L('  mov ds, ax');
     L('  lgdt [gdt_desc]');
@@ -866,7 +925,7 @@ function runtime(mode: Mode): string {
   L(`  mov dword [${hex(SAVE + 8)}], 0`);
   L(`  mov dword [${hex(SAVE + 12)}], 0`);
   // A sequence may have loaded ES, FS or GS: make them flat again.
-  L(`  mov dx, ${prot(mode) ? 0x10 : 0}`);
+  L(`  mov dx, ${mode === 'pm3' ? 0x23 : prot(mode) ? 0x10 : 0}`);
   L('  mov es, dx\n  mov fs, dx\n  mov gs, dx');
   L('  cld');
   L(`  mov edi, ${hex(BUF)}`);
@@ -887,12 +946,25 @@ function runtime(mode: Mode): string {
   L('  mov edx, eax\n  shl edx, 13\n  xor eax, edx\n  mov edx, eax\n  shr edx, 17\n  xor eax, edx\n  mov edx, eax\n  shl edx, 5\n  xor eax, edx\n  ret');
   // Normal end of a sequence: save GPRs and EFLAGS without touching the stack window.
   L('capture:');
-  for (let r = 0; r < 8; r++) L(`  mov [${hex(SAVE + 16 + r * 4)}], ${R32[r]}`);
-  saveSregs();
-  L(`  mov esp, ${hex(RT_STACK)}`);
-  L('  pushfd');
-  L(`  pop dword [${hex(SAVE + 48)}]`);
-  L('  jmp emit');
+  if (mode === 'pm3') {
+    // Reached through INT 0x30 from ring 3: the frame (EIP CS EFLAGS ESP SS) is on the ring-0 stack.
+    for (let r = 0; r < 8; r++) if (r !== 4) L(`  mov [${hex(SAVE + 16 + r * 4)}], ${R32[r]}`);
+    saveSregs();
+    L(`  pop dword [${hex(SCRATCH)}]`);
+    L(`  pop dword [${hex(SCRATCH)}]`);
+    L(`  pop dword [${hex(SAVE + 48)}]`);
+    L(`  pop dword [${hex(SAVE + 32)}]`);
+    L(`  pop dword [${hex(SCRATCH)}]`);
+    L(`  mov esp, ${hex(RT_STACK)}`);
+    L('  jmp emit');
+  } else {
+    for (let r = 0; r < 8; r++) L(`  mov [${hex(SAVE + 16 + r * 4)}], ${R32[r]}`);
+    saveSregs();
+    L(`  mov esp, ${hex(RT_STACK)}`);
+    L('  pushfd');
+    L(`  pop dword [${hex(SAVE + 48)}]`);
+    L('  jmp emit');
+  }
   // Exception stubs: note the vector (+1) and, for vectors with an error code, pop it.
   const errCode = new Set([8, 10, 11, 12, 13, 14, 17]);
   const vecs = mode === 'real' ? [0, 1, 3, 4, 5, 6, 7, 12, 13] : Array.from({ length: 32 }, (_, i) => i);
@@ -914,6 +986,13 @@ function runtime(mode: Mode): string {
     // The pushed FLAGS may hold undefined flags: clear that slot of the stack window.
     L('  mov bx, sp');
     L('  mov word [bx-2], 0');
+  } else if (mode === 'pm3') {
+    // From ring 3 the frame is on the ring-0 stack and ends with the old ESP and SS.
+    L(`  pop dword [${hex(SAVE + 8)}]`);
+    L(`  pop dword [${hex(SCRATCH)}]`);
+    L(`  pop dword [${hex(SAVE + 48)}]`);
+    L(`  pop dword [${hex(SAVE + 32)}]`);
+    L(`  pop dword [${hex(SCRATCH)}]`);
   } else if (mode === 'pm16') {
     // 32-bit gate: EIP, CS, EFLAGS pushed as doublewords on the 16-bit stack.
     L(`  o32 pop dword [${hex(SAVE + 8)}]`);
@@ -951,7 +1030,7 @@ function runtime(mode: Mode): string {
 /** NASM source of one batch image body (loaded at linear 0x10000, entered at 1000:0000). */
 export function batchSource(mode: Mode, seqs: readonly Sequence[]): string {
   const out: string[] = [];
-  out.push(mode === 'pm' ? `org ${hex(CODE)}` : 'org 0');
+  out.push(flat32(mode) ? `org ${hex(CODE)}` : 'org 0');
   out.push('bits 16');
   out.push('  jmp near start');
   out.push('align 4');
@@ -965,14 +1044,21 @@ export function batchSource(mode: Mode, seqs: readonly Sequence[]): string {
     out.push(`  mov ebx, ${i}`);
     out.push(`  mov ecx, ${i + 1 < seqs.length ? `s${i + 1}` : 'done'}`);
     out.push('  call begin');
-    out.push(`  push dword ${hex(s.flags)}`);
-    out.push('  popfd');
-    out.push(`  mov esp, ${hex(STK_TOP)}`);
-    for (let r = 0; r < 8; r++) if (r !== 4) out.push(`  mov ${R32[r]}, ${hex(s.regs[r])}`);
+    if (mode === 'pm3') {
+      // Enter ring 3 with IRETD (SS:ESP, EFLAGS with a random IOPL, CS:EIP); INT 0x30 ends it.
+      out.push('  push dword 0x23', `  push dword ${hex(STK_TOP)}`, `  push dword ${hex(s.flags | ((s.memSeed & 3) << 12))}`, '  push dword 0x1b', `  push dword b${i}`);
+      for (let r = 0; r < 8; r++) if (r !== 4) out.push(`  mov ${R32[r]}, ${hex(s.regs[r])}`);
+      out.push('  iretd');
+    } else {
+      out.push(`  push dword ${hex(s.flags)}`);
+      out.push('  popfd');
+      out.push(`  mov esp, ${hex(STK_TOP)}`);
+      for (let r = 0; r < 8; r++) if (r !== 4) out.push(`  mov ${R32[r]}, ${hex(s.regs[r])}`);
+    }
     out.push(`b${i}:`);
     for (const l of bodyLines(s, String(i))) out.push('  ' + l);
     out.push(`e${i}:`);
-    out.push('  jmp capture');
+    out.push(mode === 'pm3' ? '  int 0x30' : '  jmp capture');
   });
   return out.join('\n') + '\n';
 }
@@ -1314,7 +1400,7 @@ export function disassembleSequence(mode: Mode, body: Uint8Array, i: number): st
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const b = dv.getUint32(8 + i * 8, true);
   const e = dv.getUint32(12 + i * 8, true);
-  const base = mode === 'pm' ? CODE : 0;
+  const base = flat32(mode) ? CODE : 0;
   const lines: string[] = [];
   for (let at = b; at < e; ) {
     const bytes = body.subarray(at - base, at - base + 16);
@@ -1400,7 +1486,7 @@ export async function runBatch(opts: { mode: Mode; seed: number; batch: number; 
     if (a.fault) result.faults++;
     const fields = diffFields(a, t, ours.undefMask[i]);
     if (fields.length === 0) continue;
-    const base = mode === 'pm' ? CODE : 0;
+    const base = flat32(mode) ? CODE : 0;
     const ctx: DiffContext = {
       mode,
       seq: seqs[i],
