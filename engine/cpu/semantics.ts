@@ -828,16 +828,22 @@ const retf: SemFn = (c, d) => {
   releaseStack(c, n);
 };
 
-function softInt(c: Cpu, vector: number): void {
-  if (c.v86 && c.iopl < 3) c.fault(EX_GP, 0);
+/**
+ * Software interrupt. Only INT n (CD ib) is IOPL-sensitive in virtual-8086 mode:
+ * SDM Vol. 2 INT n/INTO/INT3/INT1, Operation, "IF (VM = 1 and IOPL < 3 AND INT n)
+ * THEN #GP(0)". INT3 and INTO go through the IDT like INT n in protected mode, where
+ * a gate DPL below CPL 3 raises #GP(vector * 8 + 2).
+ */
+function softInt(c: Cpu, vector: number, ioplSensitive: boolean): void {
+  if (ioplSensitive && c.v86 && c.iopl < 3) c.fault(EX_GP, 0);
   c.interrupt(vector, c.eip, -1, true);
 }
 
-const int: SemFn = (c, d) => softInt(c, d.imm & 0xff);
-const int3: SemFn = (c) => softInt(c, EX_BP);
+const int: SemFn = (c, d) => softInt(c, d.imm & 0xff, true);
+const int3: SemFn = (c) => softInt(c, EX_BP, false);
 const int1: SemFn = (c) => c.interrupt(1, c.eip, -1, false);
 const into: SemFn = (c) => {
-  if (c.flags & OF) softInt(c, EX_OF);
+  if (c.flags & OF) softInt(c, EX_OF, false);
 };
 
 const iret: SemFn = (c, d) => {

@@ -301,9 +301,10 @@ row(0xc8, 'enter', 'Iw,Ib', { since: '80186' });
 row(0xc9, 'leave', '', { since: '80186' });
 row(0xca, 'retf', 'Iw', { bb: true });
 row(0xcb, 'retf', '', { bb: true });
-row(0xcc, 'int3', '', { bb: true, priv: Priv.IoplV86 });
+// Only INT n is IOPL-sensitive in V86 mode; INT3/INTO meet the gate DPL check instead (SDM Vol. 2 INT n).
+row(0xcc, 'int3', '', { bb: true });
 row(0xcd, 'int', 'Ib', { bb: true, priv: Priv.IoplV86 });
-row(0xce, 'into', '', { r: OF, bb: true, priv: Priv.IoplV86 });
+row(0xce, 'into', '', { r: OF, bb: true });
 row(0xcf, 'iret', '', { w: 0xffffffff, bb: true, priv: Priv.IoplV86 });
 row(0xd4, 'aam', 'Ib', { w: OSZAPC, u: OF | AF | CF });
 row(0xd5, 'aad', 'Ib', { w: OSZAPC, u: OF | AF | CF });
