@@ -47,16 +47,18 @@ import { OSZAPC } from '../engine/cpu/spec.js';
  * real: real-address mode; pm: flat 32-bit protected mode (32-bit code and stack);
  * pm16: protected mode with a 16-bit code segment (base 0x10000) and a 16-bit stack
  * segment (B = 0), flat 32-bit data segments; pm3: flat 32-bit protected mode at
- * CPL 3 with a random IOPL (privilege and IOPL checks, ring transitions on faults).
+ * CPL 3 with a random IOPL (privilege and IOPL checks, ring transitions on faults);
+ * v86: virtual-8086 mode with a random IOPL under a 32-bit ring-0 runtime (IOPL-
+ * sensitive instructions, faults to the monitor with the V86 segment frame).
  */
-export type Mode = 'real' | 'pm' | 'pm16' | 'pm3';
-export const MODES: readonly Mode[] = ['real', 'pm', 'pm16', 'pm3'];
-/** 16-bit default operand and address size. */
-const bits16 = (m: Mode): boolean => m === 'real' || m === 'pm16';
+export type Mode = 'real' | 'pm' | 'pm16' | 'pm3' | 'v86';
+export const MODES: readonly Mode[] = ['real', 'pm', 'pm16', 'pm3', 'v86'];
+/** 16-bit default operand and address size of the sequences. */
+const bits16 = (m: Mode): boolean => m === 'real' || m === 'pm16' || m === 'v86';
 /** Flat 32-bit code at linear CODE (org CODE). */
 const flat32 = (m: Mode): boolean => m === 'pm' || m === 'pm3';
-/** Protected mode (selectors, descriptor checks). */
-const prot = (m: Mode): boolean => m !== 'real';
+/** Protected-mode segments (selectors, descriptor checks) in the sequences; V86 segments are real-mode style. */
+const prot = (m: Mode): boolean => m !== 'real' && m !== 'v86';
 
 // ---- memory layout (linear addresses, identical in both modes) --------------
 const BUF = 0x8000; // scratch buffer, 256 bytes
@@ -72,6 +74,7 @@ const CODE = 0x10000; // image body (CS = 0x1000 in real mode)
 const HEADER = 64; // index, fault, fault EIP, error code, 8 GPRs, EFLAGS, ES CS SS DS FS GS
 const NEXT = SAVE + 64; // address of the next sequence
 const SCRATCH = SAVE + 68;
+const END = SAVE + 72; // v86: address of the HLT that ends the current sequence
 export const RECORD = HEADER + BUF_LEN + STK_WIN_LEN;
 const PORT_MARK = 0xea; // "sequence about to start": stops our CPU, ignored by QEMU
 const PORT_EXIT = 0xf4; // isa-debug-exit
@@ -776,7 +779,10 @@ export function bodyLines(seq: Sequence, id: string): string[] {
 // ---- image ------------------------------------------------------------------------
 
 function runtime(mode: Mode): string {
-  const b = bits16(mode) ? 16 : 32;
+  // Bitness of the runtime code (the v86 runtime is 32-bit ring-0 code, its sequences 16-bit).
+  const b = bits16(mode) && mode !== 'v86' ? 16 : 32;
+  // In v86 the handlers are entered with null data segments: address through SS until DS is reloaded.
+  const sp = mode === 'v86' ? 'ss:' : '';
   const lines: string[] = [];
   const L = (s: string): void => {
     lines.push(s);
@@ -830,6 +836,47 @@ function runtime(mode: Mode): string {
       L(`  mov [${hex(IDT + v * 8 + 6)}], ax`);
     }
     L('  lidt [idt_desc]');
+    L('  jmp s0');
+  }
+  if (mode === 'v86') {
+    // Ring-0 runtime in a 32-bit code segment based at the image (so its offsets equal the
+    // 16-bit sequences' offsets in V86 segment 0x1000), flat data, a TSS for the ring-0 stack.
+    L('bits 16');
+    L('start:');
+    L('  cli');
+    L('  mov al, 0xff\n  out 0x21, al\n  out 0xa1, al');
+    L('  mov ax, 0x1000');
+    L('  mov ds, ax');
+    L('  lgdt [gdt_desc]');
+    L('  mov eax, cr0');
+    L('  or al, 1');
+    L('  mov cr0, eax');
+    L('  jmp dword 0x08:pm32');
+    L('align 8');
+    L(`gdt: dq 0, 0x00CF9B010000FFFF, 0x00CF92000000FFFF, 0x0000890000000067 | (${hex(TSS)} << 16)`);
+    L('gdt_desc: dw 31');
+    L(`  dd gdt + ${hex(CODE)}`);
+    L('idt_desc: dw 32*8-1');
+    L(`  dd ${hex(IDT)}`);
+    L('bits 32');
+    L('pm32:');
+    L('  mov ax, 0x10');
+    L('  mov ds, ax\n  mov es, ax\n  mov ss, ax\n  mov fs, ax\n  mov gs, ax');
+    L(`  mov esp, ${hex(RT_STACK)}`);
+    for (let v = 0; v < 32; v++) {
+      L(`  mov eax, vec${v}`);
+      L(`  mov [${hex(IDT + v * 8)}], ax`);
+      L(`  mov word [${hex(IDT + v * 8 + 2)}], 0x08`);
+      L(`  mov word [${hex(IDT + v * 8 + 4)}], 0x8e00`);
+      L('  shr eax, 16');
+      L(`  mov [${hex(IDT + v * 8 + 6)}], ax`);
+    }
+    L(`  mov dword [${hex(TSS + 4)}], ${hex(RT_STACK)}`);
+    L(`  mov dword [${hex(TSS + 8)}], 0x10`);
+    L(`  mov word [${hex(TSS + 0x66)}], 0x68`);
+    L('  mov ax, 0x18');
+    L('  ltr ax');
+    L('  lidt [cs:idt_desc]');
     L('  jmp s0');
   }
   if (mode === 'pm3') {
@@ -919,13 +966,14 @@ function runtime(mode: Mode): string {
   // begin: EAX = memory seed, EBX = index, ECX = next sequence. Fills the buffer and the
   // stack window with xorshift32, clears the fault fields, then signals port 0xEA.
   L('begin:');
+  L(`  mov [${hex(END)}], edx`);
   L(`  mov [${hex(SAVE)}], ebx`);
   L(`  mov [${hex(NEXT)}], ecx`);
   L(`  mov dword [${hex(SAVE + 4)}], 0`);
   L(`  mov dword [${hex(SAVE + 8)}], 0`);
   L(`  mov dword [${hex(SAVE + 12)}], 0`);
   // A sequence may have loaded ES, FS or GS: make them flat again.
-  L(`  mov dx, ${mode === 'pm3' ? 0x23 : prot(mode) ? 0x10 : 0}`);
+  L(`  mov dx, ${mode === 'pm3' ? 0x23 : prot(mode) || mode === 'v86' ? 0x10 : 0}`);
   L('  mov es, dx\n  mov fs, dx\n  mov gs, dx');
   L('  cld');
   L(`  mov edi, ${hex(BUF)}`);
@@ -970,14 +1018,39 @@ function runtime(mode: Mode): string {
   const vecs = mode === 'real' ? [0, 1, 3, 4, 5, 6, 7, 12, 13] : Array.from({ length: 32 }, (_, i) => i);
   for (const v of vecs) {
     L(`vec${v}:`);
-    L(`  mov dword [${hex(SAVE + 4)}], ${v + 1}`);
-    if (prot(mode) && errCode.has(v)) L(`  ${b === 16 ? 'o32 ' : ''}pop dword [${hex(SAVE + 12)}]`);
+    L(`  mov dword [${sp}${hex(SAVE + 4)}], ${v + 1}`);
+    if (mode !== 'real' && errCode.has(v)) L(`  ${b === 16 ? 'o32 ' : ''}pop dword [${sp}${hex(SAVE + 12)}]`);
     L('  jmp fault_common');
   }
   L('fault_common:');
-  for (let r = 0; r < 8; r++) if (r !== 4) L(`  mov [${hex(SAVE + 16 + r * 4)}], ${R32[r]}`);
-  saveSregs();
-  if (mode === 'real') {
+  for (let r = 0; r < 8; r++) if (r !== 4) L(`  mov [${sp}${hex(SAVE + 16 + r * 4)}], ${R32[r]}`);
+  if (mode !== 'v86') saveSregs();
+  if (mode === 'v86') {
+    // Frame from V86 (SDM Vol. 3 §20.3.1.1): EIP CS EFLAGS ESP SS ES DS FS GS, on the ring-0 stack.
+    L(`  pop dword [ss:${hex(SAVE + 8)}]`);
+    for (const [k, slot] of [[1, 'cs'], [-1, 'eflags'], [-2, 'esp'], [2, 'ss'], [0, 'es'], [3, 'ds'], [4, 'fs'], [5, 'gs']] as [number, string][]) {
+      if (slot === 'eflags') L(`  pop dword [ss:${hex(SAVE + 48)}]`);
+      else if (slot === 'esp') L(`  pop dword [ss:${hex(SAVE + 32)}]`);
+      else {
+        L(`  pop dword [ss:${hex(SCRATCH)}]`);
+        L(`  mov ax, [ss:${hex(SCRATCH)}]`);
+        L(`  mov [ss:${hex(SAVE + 52 + 2 * k)}], ax`);
+      }
+    }
+    L('  mov ax, 0x10');
+    L('  mov ds, ax\n  mov es, ax\n  mov fs, ax\n  mov gs, ax');
+    // The HLT that ends every sequence traps here as #GP(0): that is the normal end.
+    L(`  cmp dword [${hex(SAVE + 4)}], 14`);
+    L('  jne .fault');
+    L(`  cmp dword [${hex(SAVE + 12)}], 0`);
+    L('  jne .fault');
+    L(`  mov eax, [${hex(SAVE + 8)}]`);
+    L(`  cmp eax, [${hex(END)}]`);
+    L('  jne .fault');
+    L(`  mov dword [${hex(SAVE + 4)}], 0`);
+    L(`  mov dword [${hex(SAVE + 8)}], 0`);
+    L('.fault:');
+  } else if (mode === 'real') {
     L(`  mov dword [${hex(SAVE + 48)}], 0`);
     L(`  pop word [${hex(SAVE + 8)}]`);
     L(`  pop word [${hex(SCRATCH)}]`);
@@ -1037,14 +1110,21 @@ export function batchSource(mode: Mode, seqs: readonly Sequence[]): string {
   out.push(`seqtab: dd ${seqs.length}`);
   for (let i = 0; i < seqs.length; i++) out.push(`  dd b${i}, e${i}`);
   out.push(runtime(mode));
-  out.push(bits16(mode) ? 'bits 16' : 'bits 32');
+  out.push(bits16(mode) && mode !== 'v86' ? 'bits 16' : 'bits 32');
   seqs.forEach((s, i) => {
     out.push(`s${i}:`);
     out.push(`  mov eax, ${hex(s.memSeed)}`);
     out.push(`  mov ebx, ${i}`);
     out.push(`  mov ecx, ${i + 1 < seqs.length ? `s${i + 1}` : 'done'}`);
+    if (mode === 'v86') out.push(`  mov edx, e${i}`);
     out.push('  call begin');
-    if (mode === 'pm3') {
+    if (mode === 'v86') {
+      // Enter V86 with IRETD: GS FS DS ES SS ESP EFLAGS (VM, random IOPL) CS EIP (SDM Vol. 3 §20.2.5).
+      out.push('  push dword 0', '  push dword 0', '  push dword 0', '  push dword 0', '  push dword 0', `  push dword ${hex(STK_TOP)}`);
+      out.push(`  push dword ${hex(s.flags | 0x20000 | ((s.memSeed & 3) << 12))}`, '  push dword 0x1000', `  push dword b${i}`);
+      for (let r = 0; r < 8; r++) if (r !== 4) out.push(`  mov ${R32[r]}, ${hex(s.regs[r])}`);
+      out.push('  iretd', 'bits 16');
+    } else if (mode === 'pm3') {
       // Enter ring 3 with IRETD (SS:ESP, EFLAGS with a random IOPL, CS:EIP); INT 0x30 ends it.
       out.push('  push dword 0x23', `  push dword ${hex(STK_TOP)}`, `  push dword ${hex(s.flags | ((s.memSeed & 3) << 12))}`, '  push dword 0x1b', `  push dword b${i}`);
       for (let r = 0; r < 8; r++) if (r !== 4) out.push(`  mov ${R32[r]}, ${hex(s.regs[r])}`);
@@ -1058,7 +1138,8 @@ export function batchSource(mode: Mode, seqs: readonly Sequence[]): string {
     out.push(`b${i}:`);
     for (const l of bodyLines(s, String(i))) out.push('  ' + l);
     out.push(`e${i}:`);
-    out.push(mode === 'pm3' ? '  int 0x30' : '  jmp capture');
+    if (mode === 'v86') out.push('  hlt', 'bits 32');
+    else out.push(mode === 'pm3' ? '  int 0x30' : '  jmp capture');
   });
   return out.join('\n') + '\n';
 }
@@ -1439,7 +1520,10 @@ function describe(ctx: DiffContext, batch: number, seed: number): string {
   L(`  undefined flags at the end: ${hex(ctx.undefMask)}`);
   const row = (name: string, a: number, b: number): void => L(`  ${name.padEnd(8)} ours ${hex(a).padEnd(11)} qemu ${hex(b)}${a !== b ? '   <—' : ''}`);
   row('fault', ours.fault, theirs.fault);
-  if (ours.fault || theirs.fault) row('faultEip', ours.faultEip, theirs.faultEip);
+  if (ours.fault || theirs.fault) {
+    row('faultEip', ours.faultEip, theirs.faultEip);
+    row('faultErr', ours.faultErr, theirs.faultErr);
+  }
   for (let r = 0; r < 8; r++) row(R32[r], ours.regs[r], theirs.regs[r]);
   row('eflags', ours.eflags, theirs.eflags);
   for (let k = 0; k < 6; k++) if (ours.sregs[k] !== theirs.sregs[k]) row(SREG[k], ours.sregs[k], theirs.sregs[k]);

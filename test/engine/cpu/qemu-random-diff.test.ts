@@ -1,11 +1,11 @@
 /**
  * Random differential test against QEMU (see scripts/cpu-qemu-diff.ts): fast-check
  * generates instruction sequences with random registers, flags and memory, in real
- * mode, flat 32-bit protected mode (ring 0 and ring 3 with a random IOPL) and 16-bit
- * protected mode; QEMU and our CPU run the same boot images and every sequence's
+ * mode, flat 32-bit protected mode (ring 0 and ring 3 with a random IOPL), 16-bit
+ * protected mode and virtual-8086 mode; QEMU and our CPU run the same boot images and every sequence's
  * registers, EFLAGS (undefined flags masked), segment registers, fault vector and
  * memory windows must agree. The seed is fixed so a failure reproduces with
- *   node dist/scripts/cpu-qemu-diff.js --seed 20261122 --count 3200 --show 10
+ *   node dist/scripts/cpu-qemu-diff.js --seed 20261122 --count 4000 --show 10
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -22,17 +22,17 @@ function qemuAvailable(): boolean {
 }
 
 describe('random differential test against QEMU', () => {
-  it('3,200 random sequences (real mode; 32-bit ring 0, 32-bit ring 3 and 16-bit protected mode) match qemu-system-i386 with zero unexplained differences', async () => {
+  it('4,000 random sequences (real mode; 32-bit ring 0, 32-bit ring 3 and 16-bit protected mode; virtual-8086 mode) match qemu-system-i386 with zero unexplained differences', async () => {
     expect(qemuAvailable(), 'qemu-system-i386 and nasm must be installed (CI installs them)').toBe(true);
-    const s = await differential({ seed: 20261122, count: 3200, batch: 400, jobs: 2 });
+    const s = await differential({ seed: 20261122, count: 4000, batch: 400, jobs: 2 });
     const reports = s.unexplained.slice(0, 3).map((d) => d.report);
     expect(reports.join('\n\n')).toBe('');
     expect(s.unexplained.length).toBe(0);
-    expect(s.sequences).toBe(3200);
+    expect(s.sequences).toBe(4000);
     // Some sequences must end in an exception (guarded DIV/AAM left unguarded, INTO), so
     // fault delivery is compared as well, but most run to the end.
     expect(s.faults).toBeGreaterThan(10);
-    expect(s.faults).toBeLessThan(3200 / 5);
+    expect(s.faults).toBeLessThan(4000 / 5);
   });
 
   it('the comparison sees a one-bit change in any compared field and ignores only undefined flags', () => {
