@@ -35,6 +35,7 @@
 import { decode, Decoded, DecodeFault, K, SS, CS, type ModelTables } from '../decoder.js';
 import { INSN_SPECS, Priv } from '../spec.js';
 import { L_ADD, L_ADC, L_SUB, L_SBB, L_LOGIC, L_INC, L_DEC } from './lazy-flags.js';
+import { REP_CHUNK } from '../faults.js';
 import type { Cpu } from '../cpu.js';
 
 /** Limits that keep compile time per region small. */
@@ -75,6 +76,10 @@ export interface RegionRuntime {
   R: Int32Array;
   /** Parity table (PF for a result byte). */
   P: Uint8Array;
+  /** [phys, phys+len) is RAM (and, for writes, holds no cached code). */
+  ramRange: (phys: number, len: number, write: boolean) => boolean;
+  /** REP STOS fill of `len` bytes with the `size`-byte value v. */
+  fill: (phys: number, len: number, v: number, size: number) => void;
   BAIL: object;
   FAULT: object;
 }
@@ -100,7 +105,7 @@ interface Block {
   start: number;
   insns: Insn[];
   /** How the block ends. */
-  end: 'jcc' | 'jmp' | 'call' | 'ret' | 'jmpind' | 'callind' | 'loop' | 'fall' | 'interp';
+  end: 'jcc' | 'jmp' | 'call' | 'ret' | 'jmpind' | 'callind' | 'loop' | 'fall' | 'interp' | 'rep';
   /** eip where control goes when the last instruction is not executed (interp) or after fall-through. */
   exitEip: number;
   id: number;
@@ -117,13 +122,18 @@ const STRING = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
 const JCC = ['jo', 'jno', 'jb', 'jae', 'je', 'jne', 'jbe', 'ja', 'js', 'jns', 'jp', 'jnp', 'jl', 'jge', 'jle', 'jg'];
 const ALU_KIND: Record<string, number> = { add: L_ADD, adc: L_ADC, sub: L_SUB, sbb: L_SBB, cmp: L_SUB, and: L_LOGIC, or: L_LOGIC, xor: L_LOGIC, test: L_LOGIC };
 
+/** REP MOVS / REP STOS: translated as whole REP_CHUNK steps (see Emitter.repString). */
+function repFast(d: Decoded): boolean {
+  return d.rep !== 0 && (d.spec.mn === 'movs' || d.spec.mn === 'stos');
+}
+
 /** Can this decoded instruction run inside a region at all (inline or generic)? */
 function translatable(d: Decoded): boolean {
   if (d.fault !== DecodeFault.None || d.lock) return false;
   const s = d.spec;
   if (s.priv !== Priv.None) return false;
   if (NEVER.has(s.mn)) return false;
-  if (d.rep !== 0 && STRING.has(s.mn)) return false;
+  if (d.rep !== 0 && STRING.has(s.mn) && !repFast(d)) return false;
   for (let i = 0; i < d.nargs; i++) {
     const k = d.kind[i];
     if (k === K.Seg || k === K.Cr || k === K.Dr || k === K.Tr || k === K.Far) return false;
@@ -219,6 +229,22 @@ export class RegionCompiler {
         const rel = (): number => ((next + d.imm) & (d.o32 ? 0xffffffff : 0xffff)) >>> 0;
         // Jcc and LOOP keep the interpreter's target arithmetic (int32 result, see semantics.ts jcc).
         const relJcc = (): number => (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
+        if (repFast(d)) {
+          // A REP string instruction is a block of its own: each REP_CHUNK step retires once and
+          // loops back to itself while the count is not exhausted (as the interpreter's EIP rewind).
+          if (b.insns.length > 0) {
+            b.end = 'fall';
+            b.exitEip = eip;
+            work.unshift(eip);
+            break;
+          }
+          b.insns.push(ins);
+          total++;
+          b.end = 'rep';
+          b.exitEip = next;
+          if (inPage(next)) work.push(next);
+          break;
+        }
         if (d.spec.endsBlock) {
           if (JCC.includes(mn) || mn === 'loop' || mn === 'loope' || mn === 'loopne' || mn === 'jcxz') {
             const target = relJcc();
@@ -852,6 +878,55 @@ ${body.join('\n')}
     this.lazyKnown = 0;
   }
 
+  /**
+   * One REP_CHUNK step of REP STOS / REP MOVS (semantics.ts stringOp: at most
+   * REP_CHUNK iterations per retired step, EIP kept while the count is not
+   * zero). Fast path only when the whole step is a forward (DF=0) copy/fill
+   * inside the segment limits, without address wrap, over RAM pages that hold
+   * no cached code, and (MOVS) without a forward-overlapping destination;
+   * anything else bails to the interpreter before any effect.
+   */
+  private repString(b: Block, ins: Insn): void {
+    const d = ins.d;
+    const o = this.out;
+    const movs = d.spec.mn === 'movs';
+    const size = movs ? d.size[0] : d.size[0] === 0 ? d.size[1] : d.kind[0] === K.StrDst ? d.size[0] : d.size[1];
+    const a32 = d.a32;
+    const cx = this.t();
+    const kk = this.t();
+    const len = this.t();
+    const di = this.t();
+    const pd = this.t();
+    o.push(`          ${cx} = ${a32 ? 'R[1] >>> 0' : '(R[1] & 0xffff)'};`);
+    o.push(`          if (${cx} !== 0) {`);
+    o.push(`          if ((F & 0x400) !== 0) throw BAIL;`);
+    o.push(`          ${kk} = ${cx} > ${REP_CHUNK} ? ${REP_CHUNK} : ${cx}; ${len} = ${kk} * ${size};`);
+    const range = (seg: number, off: string, phys: string, write: boolean): void => {
+      this.segsUsed.add(seg);
+      o.push(`          ${off} = ${off === di ? (a32 ? 'R[7] >>> 0' : '(R[7] & 0xffff)') : a32 ? 'R[6] >>> 0' : '(R[6] & 0xffff)'};`);
+      o.push(`          if (${off} + ${len} > ${a32 ? 4294967296 : 0x10000} || ${off} + ${len} - 1 > L${seg}) throw BAIL;`);
+      o.push(`          ${phys} = ((S${seg} + ${off}) | 0) & am;`);
+      o.push(`          if ((((S${seg} + ${off} + ${len} - 1) | 0) & am) !== ((${phys} + ${len} - 1) | 0) || !X.ramRange(${phys} >>> 0, ${len}, ${write})) throw BAIL;`);
+    };
+    range(0, di, pd, true);
+    if (movs) {
+      const si = this.t();
+      const ps = this.t();
+      range(d.seg >= 0 ? d.seg : 3, si, ps, false);
+      o.push(`          if ((${pd} >>> 0) > (${ps} >>> 0) && (${pd} >>> 0) < (${ps} >>> 0) + ${len}) throw BAIL;`);
+      o.push(`          ram.copyWithin(${pd} >>> 0, ${ps} >>> 0, (${ps} >>> 0) + ${len});`);
+      o.push(a32 ? `          R[6] = (R[6] + ${len}) | 0;` : `          R[6] = (R[6] & -65536) | ((${si} + ${len}) & 0xffff);`);
+    } else {
+      const v = size === 1 ? '(R[0] & 0xff)' : size === 2 ? '(R[0] & 0xffff)' : 'R[0]';
+      o.push(`          X.fill(${pd} >>> 0, ${len}, ${v}, ${size});`);
+    }
+    o.push(a32 ? `          R[7] = (R[7] + ${len}) | 0;` : `          R[7] = (R[7] & -65536) | ((${di} + ${len}) & 0xffff);`);
+    o.push(a32 ? `          R[1] = ${cx} - ${kk};` : `          R[1] = (R[1] & -65536) | (${cx} - ${kk});`);
+    o.push(`          if (${cx} !== ${kk}) { blk = ${b.id}; continue L; }`);
+    o.push(`          }`);
+    o.push(`          ${this.goto(ins.next)}`);
+  }
+
   /** Run the interpreter's semantic function for this instruction (flags materialised around it). */
   private genericInsn(ins: Insn): void {
     const gi = this.generic.length;
@@ -990,6 +1065,9 @@ ${body.join('\n')}
         o.push(`          ex = ${tv} >>> 0; X.ctl = 0; break L;`);
         return;
       }
+      case 'rep':
+        this.repString(b, ins);
+        return;
       case 'ret': {
         const size = d.o32 ? 4 : 2;
         const sp = this.t();

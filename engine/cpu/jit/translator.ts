@@ -77,6 +77,26 @@ export class Translator {
       recomputeEa,
       R: new Int32Array(cpu.r.buffer, cpu.r.byteOffset, 8),
       P: PARITY,
+      ramRange: (phys, len, write) => {
+        const last = (phys + len - 1) >>> 12;
+        if (last >= m.ram.length >>> 12) return false;
+        for (let pg = phys >>> 12; pg <= last; pg++) if (m.pageKind[pg] !== 0 || (write && m.codePages[pg] !== 0)) return false;
+        return true;
+      },
+      fill: (phys, len, v, size) => {
+        const ram = m.ram;
+        if (size === 1) ram.fill(v, phys, phys + len);
+        else {
+          // Write the first element, then double the filled prefix (little-endian pattern repeats every `size` bytes).
+          for (let i = 0; i < size; i++) ram[phys + i] = (v >>> (8 * i)) & 0xff;
+          let done = size;
+          while (done < len) {
+            const n = Math.min(done, len - done);
+            ram.copyWithin(phys + done, phys, phys + n);
+            done += n;
+          }
+        }
+      },
       BAIL: BAIL_SENTINEL,
       FAULT,
     };

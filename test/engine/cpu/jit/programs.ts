@@ -70,7 +70,8 @@ export function program(seed: number, mode: Mode): string {
   };
   const op = (depth: number): string[] => {
     const s = size();
-    switch (g.below(rich ? 22 : 17)) {
+    const pickOp = g.below(rich ? 23 : 18);
+    switch (!rich && pickOp === 17 ? 21 : pickOp) {
       case 0:
       case 1:
         return [`${pick(alu)} ${reg(s)}, ${reg(s, true)}`];
@@ -124,6 +125,16 @@ export function program(seed: number, mode: Mode): string {
       case 20:
         // Unmapped physical memory (reads 0xFF): the translator must leave it to the interpreter.
         return is32 ? [`mov ${reg(32)}, [0xfff00000]`] : ['nop'];
+      case 21: {
+        // REP STOS / REP MOVS over the data area (page boundary at 0x60000 / 0x6000), both
+        // directions, overlapping copies included.
+        const w = pick(['b', 'w', is32 ? 'd' : 'w']);
+        const [si, di, cx] = is32 ? ['esi', 'edi', 'ecx'] : ['si', 'di', 'cx'];
+        const sOff = g.below(2) ? 0 : g.below(80) - 40;
+        const dOff = g.below(3) === 0 ? sOff + g.below(4) : g.below(160) - 80;
+        return [`push ${si}`, `push ${di}`, `push ${cx}`, `mov ${si}, ${base}`, `add ${si}, ${sOff}`, `mov ${di}, ${base}`, `add ${di}, ${dOff}`,
+          `mov ${cx}, ${is32 && g.below(6) === 0 ? 4097 + g.below(1200) : pick([0, g.below(70), g.below(70)])}`, g.below(4) === 0 ? 'std' : 'cld', `rep ${pick(['movs', 'stos'])}${w}`, 'cld', `pop ${cx}`, `pop ${di}`, `pop ${si}`];
+      }
       default:
         return [`imul ${is32 ? reg(32) : reg(16)}, ${g.below(2) ? reg(is32 ? 32 : 16, true) : mem(is32 ? 32 : 16)}`];
     }
