@@ -5,13 +5,15 @@
  * MUL/DIV with guarded divisors, BCD, bit operations, string instructions with
  * REP and segment/address-size prefixes on a scratch buffer, PUSH/POP, LEA,
  * MOVZX/MOVSX, SETcc/CMOVcc, BSWAP, XCHG/CMPXCHG/XADD, flag instructions,
- * short forward branches) with random initial registers, flags and memory.
- * Hundreds of sequences go into one boot image (a 1-sector loader reads the
- * rest with INT 13h extensions), so QEMU starts once per batch. The image runs
- * either in real mode or, after a small runtime switches to it, in flat 32-bit
- * protected mode. After each sequence the runtime writes a record to port 0xE9:
- * all GPRs, EFLAGS, the vector and EIP of a fault (caught by an IVT/IDT stub),
- * the 256-byte scratch buffer and an 80-byte stack window.
+ * segment and system-register instructions, software interrupts, #UD forms,
+ * forward branches) with random initial registers, flags and memory. Hundreds
+ * of sequences go into one boot image (a 1-sector loader reads the rest with
+ * INT 13h extensions), so QEMU starts once per batch. The image runs in one of
+ * five modes (see `Mode`): real mode, flat 32-bit protected mode at CPL 0 or 3,
+ * 16-bit protected mode, or virtual-8086 mode. After each sequence the runtime
+ * writes a record to port 0xE9: all GPRs, EFLAGS, the segment registers, the
+ * vector, EIP and error code of a fault (caught by an IVT/IDT stub), the
+ * 256-byte scratch buffer and an 80-byte stack window.
  *
  * Our CPU runs the same image bytes (without the BIOS: the body is placed at
  * 1000:0000 directly) and single-steps each sequence to learn which flags the
@@ -22,7 +24,7 @@
  * a flag that may be undefined (it inserts a CMP first), so undefined flags
  * cannot leak into registers or memory.
  *
- *   node dist/scripts/cpu-qemu-diff.js [--seed N] [--count N] [--mode real|pm|pm16|all]
+ *   node dist/scripts/cpu-qemu-diff.js [--seed N] [--count N] [--mode real|pm|pm16|pm3|v86|all]
  *                                      [--batch N] [--jobs N] [--keep DIR] [--show N]
  *
  * --keep keeps the generated sources, images and QEMU output; --show prints the
@@ -60,7 +62,7 @@ const flat32 = (m: Mode): boolean => m === 'pm' || m === 'pm3';
 /** Protected-mode segments (selectors, descriptor checks) in the sequences; V86 segments are real-mode style. */
 const prot = (m: Mode): boolean => m !== 'real' && m !== 'v86';
 
-// ---- memory layout (linear addresses, identical in both modes) --------------
+// ---- memory layout (linear addresses, identical in every mode) --------------
 const BUF = 0x8000; // scratch buffer, 256 bytes
 const BUF_LEN = 256;
 const STK_TOP = 0x7000; // ESP at the start of each sequence
@@ -1655,7 +1657,7 @@ async function main(): Promise<void> {
   const modeArg = opt('mode', 'all');
   const modes: Mode[] = modeArg === 'all' ? [...MODES] : [modeArg as Mode];
   if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 1 || !modes.every((m) => MODES.includes(m))) {
-    process.stderr.write('usage: cpu-qemu-diff [--seed N] [--count N] [--mode real|pm|pm16|all] [--batch N] [--jobs N] [--keep DIR] [--show N]\n');
+    process.stderr.write('usage: cpu-qemu-diff [--seed N] [--count N] [--mode real|pm|pm16|pm3|v86|all] [--batch N] [--jobs N] [--keep DIR] [--show N]\n');
     process.exitCode = 2;
     return;
   }
