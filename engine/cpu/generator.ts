@@ -3,6 +3,10 @@
  * model executes, adds random prefixes, builds opcode + ModRM (respecting the
  * row's `reg` extension and register/memory-only restriction) and random
  * displacement/immediate bytes. Used by the fuzzer; deterministic for a seed.
+ *
+ * Also the flag facts the differential tests need (`flagsOf`, `flagEffect`): which
+ * flags an executed instruction reads, writes and leaves undefined, from the spec
+ * table's flag columns refined by the operand-dependent SDM rules.
  */
 import { INSN_SPECS, specExists, type CpuModel, type InsnSpec } from './spec.js';
 
