@@ -156,7 +156,7 @@ export class RegionCompiler {
    * known to be RAM without paging). Returns fn undefined when the first
    * instruction cannot be translated.
    */
-  compile(entry: number, env: RegionEnv): CompiledRegion & { generic: Decoded[]; semIdx: number[]; lines: [number, number][]; page2: number } {
+  compile(entry: number, env: RegionEnv, extra: readonly number[] = []): CompiledRegion & { generic: Decoded[]; semIdx: number[]; lines: [number, number][]; page2: number } {
     const t0 = performance.now();
     const cpu = this.cpu;
     const rank = cpu.rank;
@@ -168,7 +168,8 @@ export class RegionCompiler {
     const page = linOf(entry) >>> 12;
     const blocks: Block[] = [];
     const byStart = new Map<number, Block>();
-    const work: number[] = [entry];
+    // `extra`: targets of indirect jumps and returns seen leaving this region (translator.ts), as more block starts.
+    const work: number[] = [entry, ...extra];
     const generic: Decoded[] = [];
     const semIdx: number[] = [];
     const lines: [number, number][] = [];
@@ -291,7 +292,7 @@ export class RegionCompiler {
         total++;
         eip = next;
       }
-      if (b.insns.length === 0 && b.id === 0) {
+      if (b.insns.length === 0 && b.id === 0 && start === entry) {
         return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2 };
       }
     }
@@ -507,6 +508,14 @@ ${body.join('\n')}
       if (kind === L_INC || kind === L_DEC) return '(F & 1)';
     }
     return 'X.cf(lo, la, lb, lr, lc, F)';
+  }
+
+  /** Indirect jump / return to the int32 target in `v`: a block of this region if it is one, else an exit. */
+  private dynamicGoto(v: string): string {
+    const cases: string[] = [];
+    for (const [start, b] of this.byStart) if (b.insns.length > 0) cases.push(`case ${start | 0}: blk = ${b.id}; continue L;`);
+    const sw = cases.length > 0 ? `switch (${v}) { ${cases.join(' ')} } ` : '';
+    return `${sw}ex = ${v} >>> 0; X.ctl = 0; break L;`;
   }
 
   /** Transfer to `eip`: an internal block or a region exit. */
@@ -1052,7 +1061,7 @@ ${body.join('\n')}
         const tv = this.t();
         o.push(`          ${tv} = ${v};`);
         o.push(limitCheck(tv));
-        o.push(`          ex = ${tv} >>> 0; X.ctl = 0; break L;`);
+        o.push(`          ${this.dynamicGoto(tv)}`);
         return;
       }
       case 'callind': {
@@ -1062,7 +1071,7 @@ ${body.join('\n')}
         o.push(`          ${tv} = ${v};`);
         o.push(limitCheck(tv));
         this.push(String(next | 0), size);
-        o.push(`          ex = ${tv} >>> 0; X.ctl = 0; break L;`);
+        o.push(`          ${this.dynamicGoto(tv)}`);
         return;
       }
       case 'rep':
@@ -1081,7 +1090,7 @@ ${body.join('\n')}
           const imm = d.imm & 0xffff;
           o.push(this.stackBig ? `          R[4] = (R[4] + ${imm}) | 0;` : `          R[4] = (R[4] & -65536) | ((R[4] + ${imm}) & 0xffff);`);
         }
-        o.push(`          ex = ${v} >>> 0; X.ctl = 0; break L;`);
+        o.push(`          ${this.dynamicGoto(v)}`);
         return;
       }
       default:

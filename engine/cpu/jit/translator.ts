@@ -43,7 +43,16 @@ interface Region {
   page2: number;
   gen2: number;
   fn: RegionFn | undefined;
+  /** Extra block starts (indirect-jump / return targets inside the region's pages). */
+  extra: number[];
+  exitsSeen: number;
+  recompiles: number;
 }
+
+/** In-page exits of a region before it is recompiled once with their targets as blocks. */
+const EXTRA_THRESHOLD = 256;
+const MAX_RECOMPILES = 3;
+const MAX_EXTRA = 32;
 
 export interface TranslatorStats {
   regionsCompiled: number;
@@ -60,6 +69,8 @@ export class Translator {
   private readonly cache: (Region | undefined)[] = new Array<Region | undefined>(CACHE_SIZE);
   private readonly regions = new Map<number, Region>();
   private readonly heat = new Map<number, number>();
+  /** Indirect-jump / return targets seen per physical page (see noteExit). */
+  private readonly pageTargets = new Map<number, Set<number>>();
   readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0 };
 
   constructor(private readonly cpu: Cpu) {
@@ -110,6 +121,7 @@ export class Translator {
     this.cache.fill(undefined);
     this.regions.clear();
     this.heat.clear();
+    this.pageTargets.clear();
   }
 
   /** Run translated regions for at most `budget` instructions; returns how many retired (0: none here). */
@@ -143,7 +155,7 @@ export class Translator {
           this.heat.set(phys, h);
           if (h < HOT_THRESHOLD) return n;
           this.heat.delete(phys);
-          r = this.build(eip, phys, csBase, csLimit, mode, gen);
+          r = this.build(eip, phys, csBase, csLimit, mode, gen, []);
           this.regions.set(phys, r);
         }
         this.cache[slot] = r;
@@ -155,16 +167,44 @@ export class Translator {
       n += k;
       this.stats.translatedInsns += k;
       if (rt.ctl !== 0) return n;
+      // An exit to another place in the region's own pages (an indirect jump, a return): after a
+      // few, recompile the region with that place as a block, so the dispatch stays inside it.
+      if (r.exitsSeen >= 0 && cpu.eip !== eip) this.noteExit(r, rank <= 1 ? csBase + (cpu.eip & 0xffff) : (csBase + cpu.eip) >>> 0, cpu.eip, slot);
     }
     return n;
   }
 
-  private build(eip: number, phys: number, csBase: number, csLimit: number, mode: number, gen: number): Region {
+  private noteExit(r: Region, lin: number, target: number, slot: number): void {
+    const page = ((lin & this.cpu.memory.addressMask) >>> 0) >>> 12;
+    if (page !== r.phys >>> 12 && page !== r.page2) return;
+    // Targets are pooled per page: an interpreter's handlers all jump back to one dispatch.
+    let set = this.pageTargets.get(page);
+    if (set === undefined) this.pageTargets.set(page, (set = new Set<number>()));
+    set.add(target);
+    if (++r.exitsSeen < EXTRA_THRESHOLD) return;
+    if (r.gen !== this.rt.pageGen[r.phys >>> 12] || this.rt.pageGen[r.page2] !== r.gen2 || r.recompiles >= MAX_RECOMPILES) {
+      r.exitsSeen = -Infinity;
+      return;
+    }
+    const targets = new Set<number>(r.extra);
+    for (const p of [r.phys >>> 12, r.page2]) for (const t of this.pageTargets.get(p) ?? []) if (targets.size < MAX_EXTRA) targets.add(t);
+    // Each recompile costs V8 a new warm-up: only when there is something new.
+    if (targets.size === r.extra.length) {
+      r.exitsSeen = -Infinity;
+      return;
+    }
+    const nr = this.build(r.eip, r.phys, r.csBase, r.csLimit, r.mode, r.gen, [...targets]);
+    nr.recompiles = r.recompiles + 1;
+    this.regions.set(r.phys, nr);
+    this.cache[slot] = nr;
+  }
+
+  private build(eip: number, phys: number, csBase: number, csLimit: number, mode: number, gen: number, extra: number[]): Region {
     const page = phys >>> 12;
-    const res = this.compiler.compile(eip, { cpu: this.cpu, gen, page });
+    const res = this.compiler.compile(eip, { cpu: this.cpu, gen, page }, extra);
     const am = this.cpu.memory.addressMask;
     const page2 = res.page2 < 0 ? page : ((res.page2 << 12) & am) >>> 12;
-    const r: Region = { phys, eip, csBase, csLimit, mode, gen, page2, gen2: this.rt.pageGen[page2], fn: res.fn };
+    const r: Region = { phys, eip, csBase, csLimit, mode, gen, page2, gen2: this.rt.pageGen[page2], fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
     if (res.fn !== undefined) {
       // The page generation must still be the one the code was compiled at (decoding reads only).
       for (const [lin, len] of res.lines) this.cpu.codePages.mark((lin & am) >>> 0, len);
