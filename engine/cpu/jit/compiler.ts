@@ -122,6 +122,22 @@ const STRING = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
 const JCC = ['jo', 'jno', 'jb', 'jae', 'je', 'jne', 'jbe', 'ja', 'js', 'jns', 'jp', 'jnp', 'jl', 'jge', 'jle', 'jg'];
 const ALU_KIND: Record<string, number> = { add: L_ADD, adc: L_ADC, sub: L_SUB, sbb: L_SBB, cmp: L_SUB, and: L_LOGIC, or: L_LOGIC, xor: L_LOGIC, test: L_LOGIC };
 
+/**
+ * Bit s set when segment register s is flat: base 0, limit 4 GiB, present,
+ * not expand-down (so the SDM Vol. 3 §5.3 limit check can never fail for an
+ * access that does not wrap the address space). The translator keys regions
+ * on this mask, so generated code may omit base and limit for these segments.
+ */
+export function flatSegments(cpu: Cpu): number {
+  if (cpu.rank < 3) return 0;
+  let m = 0;
+  for (let s = 0; s < 6; s++) {
+    const a = cpu.segAttr[s];
+    if (cpu.segBase[s] === 0 && cpu.segLimit[s] === 0xffffffff && (a & 0x80) !== 0 && (a & 0x1c) !== 0x14) m |= 1 << s;
+  }
+  return m;
+}
+
 /** REP MOVS / REP STOS: translated as whole REP_CHUNK steps (see Emitter.repString). */
 function repFast(d: Decoded): boolean {
   return d.rep !== 0 && (d.spec.mn === 'movs' || d.spec.mn === 'stos');
@@ -355,6 +371,8 @@ class Emitter {
   private lazyKnown = -1;
   private readonly segsUsed = new Set<number>();
   private readonly stackBig: boolean;
+  /** Segments that are flat at compile time (bit per segment register; part of the region key). */
+  private readonly flat: number;
   /** Global instruction numbering for bail bookkeeping. */
   private insnNo = 0;
   /** Arithmetic flags live after each instruction of the current block, and after the current one. */
@@ -376,6 +394,7 @@ class Emitter {
     private readonly env: RegionEnv,
   ) {
     this.stackBig = cpu.stackBig;
+    this.flat = flatSegments(cpu);
   }
 
   private t(): string {
@@ -449,7 +468,8 @@ ${body.join('\n')}
       this.bailStart.push(ins.start);
       this.bailOrd.push(i);
       this.bailLen.push(len);
-      o.push(`          k = ${no};`);
+      // The bail/fault bookkeeping index is only needed where something can throw.
+      if (this.mayThrow(ins, i === len - 1 ? b.end : 'fall')) o.push(`          k = ${no};`);
       this.curLen = len;
       this.curOrd = i;
       const last = i === len - 1;
@@ -492,6 +512,19 @@ ${body.join('\n')}
       }
     }
     return out;
+  }
+
+  /** Whether the code emitted for `ins` can throw (BAIL or a fault from a semantic function). */
+  private mayThrow(ins: Insn, end: Block['end']): boolean {
+    if (end === 'jcc' || end === 'jmp') return false;
+    if (end === 'loop') return false;
+    const d = ins.d;
+    const mn = d.spec.mn;
+    for (let j = 0; j < d.nargs; j++) if (d.kind[j] === K.Mem) return true;
+    if (end !== 'fall' && end !== 'interp') return true;
+    const regOnly = ALU_KIND[mn] !== undefined || mn === 'inc' || mn === 'dec' || mn === 'neg' || mn === 'not' || mn === 'mov' || mn === 'movzx' || mn === 'movsx' || mn === 'lea' || mn === 'xchg' || mn === 'nop';
+    if (regOnly && this.simpleOperands(d, d.nargs)) return false;
+    return true;
   }
 
   /** CF of the current lazy state as a JS expression (0/1), static when the producer is known. */
@@ -557,11 +590,17 @@ ${body.join('\n')}
    * the access is not a plain in-page RAM access inside the segment limit.
    */
   private addr(seg: number, offExpr: string, size: number): string {
-    this.segsUsed.add(seg);
     const off = this.t();
     const p = this.t();
     const o = this.out;
     o.push(`          ${off} = ${offExpr};`);
+    if ((this.flat & (1 << seg)) !== 0) {
+      // Flat segment (base 0, limit 4 GiB, part of the region key): no limit check, no base.
+      o.push(`          ${p} = ${off} & am;`);
+      o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) throw BAIL;`);
+      return p;
+    }
+    this.segsUsed.add(seg);
     o.push(`          if ((${off} >>> 0) > L${seg} - ${size - 1}) throw BAIL;`);
     o.push(`          ${p} = ((S${seg} + ${off}) | 0) & am;`);
     o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) throw BAIL;`);

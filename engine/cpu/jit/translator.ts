@@ -25,7 +25,7 @@ import { CS } from '../decoder.js';
 import { FAULT, ATTR_BIG, PARITY } from '../faults.js';
 import { VM } from '../spec.js';
 import { recomputeEa } from '../decoder.js';
-import { RegionCompiler, type RegionFn, type RegionRuntime } from './compiler.js';
+import { RegionCompiler, flatSegments, type RegionFn, type RegionRuntime } from './compiler.js';
 import { lazyFlags, lazyCf, condOf } from './lazy-flags.js';
 
 const CACHE_SIZE = 1 << 14;
@@ -144,7 +144,8 @@ export class Translator {
       if (m.pageKind[page] !== 0 || page >= pageGen.length) return n;
       const pe = cpu.cr0 & 1;
       const v86 = (cpu.flags & VM) !== 0;
-      const mode = (pe !== 0 && !v86 && (cpu.segAttr[CS] & ATTR_BIG) !== 0 ? 1 : 0) | (pe !== 0 && !v86 && (cpu.segAttr[2] & ATTR_BIG) !== 0 ? 2 : 0) | (pe << 2) | (v86 ? 8 : 0);
+      const mode0 = (pe !== 0 && !v86 && (cpu.segAttr[CS] & ATTR_BIG) !== 0 ? 1 : 0) | (pe !== 0 && !v86 && (cpu.segAttr[2] & ATTR_BIG) !== 0 ? 2 : 0) | (pe << 2) | (v86 ? 8 : 0);
+      const mode = mode0 | (flatSegments(cpu) << 4);
       const gen = pageGen[page];
       const slot = (phys ^ (phys >>> 14)) & (CACHE_SIZE - 1);
       let r = this.cache[slot];
