@@ -410,6 +410,7 @@ export class Machine {
     const poll = Math.max(1, opts.pollInstructions ?? 100_000);
     const start = this.retired;
     let nextPoll = start + poll;
+    let idleChecked = false;
     const finish = (reason: StopReason, exitCode?: number): RunResult => {
       // The condition gets a last look when the machine stops for another reason.
       if (reason !== 'until' && opts.until?.(this)) reason = 'until';
@@ -431,6 +432,15 @@ export class Machine {
       if (clock.ticks >= tickLimit) return finish('budget');
       const interruptsOn = (this.cpu.getFlags() & 0x200) !== 0;
       if (this.cpu.halted && !(interruptsOn && this.pic.hasInterrupt())) {
+        // The guest went idle (typically waiting for input): a good moment to
+        // look at the stop condition, so a wait for a prompt ends when the
+        // prompt is up rather than at the next poll boundary, which an idle
+        // guest may take minutes of virtual time to reach. Once per idle
+        // stretch, at a point fixed by guest state, so still deterministic.
+        if (!idleChecked) {
+          idleChecked = true;
+          if (opts.until?.(this)) return finish('until');
+        }
         // Nothing runs until the next timer: jump virtual time there. With IF
         // clear (CLI; HLT) or no timer pending, nothing can ever wake the CPU.
         const deadline = clock.nextDeadline();
@@ -447,7 +457,9 @@ export class Machine {
         continue;
       }
       const slice = Math.max(1, Math.min(budget - done, nextPoll - this.retired, tickLimit - clock.ticks));
-      this.retired += this.cpu.run(slice);
+      const ran = this.cpu.run(slice);
+      if (ran > 0) idleChecked = false;
+      this.retired += ran;
       if (this.retired >= nextPoll || this.outputSinceCheck) {
         this.outputSinceCheck = false;
         while (nextPoll <= this.retired) nextPoll += poll;

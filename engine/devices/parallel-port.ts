@@ -5,7 +5,8 @@
  * base+0 data (latched; reads back, or reads the printer's idle 0xFF when the
  *        control register selects input direction, bit 5)
  * base+1 status (read-only): bit 7 BUSY# (1 = ready), bit 6 ACK#, bit 5 PE,
- *        bit 4 SELECT, bit 3 ERROR# (1 = no error), bits 2–0 read 1
+ *        bit 4 SELECT, bit 3 ERROR# (1 = no error), bits 2–1 read 1, bit 0
+ *        (the EPP time-out flag on IEEE 1284 ports) reads 0
  * base+2 control: bit 0 STROBE, bit 1 AUTOFD, bit 2 INIT#, bit 3 SELECT IN,
  *        bit 4 IRQ enable, bit 5 direction; bits 7–6 read 1
  * (IBM PC Technical Reference, "Printer Adapter"; IEEE 1284 compatibility mode.)
@@ -13,7 +14,7 @@
  * The printer latches the data byte when STROBE is asserted (control bit 0 going
  * 0→1, the pin is inverted) and hands it to `onPrint`. It is then BUSY for
  * 10 µs of virtual time; ACK# is low for the last 5 µs, and ACK#'s rising edge
- * pulses IRQ 7 when control bit 4 is set. So an idle printer reads 0xDF:
+ * pulses IRQ 7 when control bit 4 is set. So an idle printer reads 0xDE:
  * not busy, ACK# high, paper present, selected, no error.
  */
 import type { Device, DeviceContext, DeviceState } from './device.js';
@@ -68,8 +69,11 @@ export class ParallelPort implements Device {
   }
 
   private status(): number {
-    // PE = 0, SELECT = 1, ERROR# = 1, reserved bits read 1.
-    let s = 0x1f;
+    // PE = 0, SELECT = 1, ERROR# = 1, bits 2–1 reserved (read 1). Bit 0 is
+    // the EPP time-out flag, clear because no EPP cycle ever times out here;
+    // it must read 0 because SeaBIOS's INT 17h copies it into AH bit 0, the
+    // BIOS time-out bit (the IBM BIOS masked bits 2–0 off instead).
+    let s = 0x1e;
     if (this.phase === Phase.Idle) s |= 0x80;
     if (this.phase !== Phase.Ack) s |= 0x40;
     return s;

@@ -119,8 +119,12 @@ export class Uart16550 implements Device {
   }
 
   reset(): void {
-    // Master reset values (datasheet Table III).
-    this.dll = 0;
+    // Master reset values (datasheet Table III). The divisor latches are not
+    // touched by MR and hold no defined value at power-on; we start them at 12
+    // (9600 baud) so firmware that never programs the UART (SeaBIOS leaves it
+    // to the OS) still moves bytes at a realistic rate instead of the ~2 baud
+    // a zero divisor would give.
+    this.dll = 12;
     this.dlm = 0;
     this.ier = 0;
     this.lcr = 0;

@@ -347,7 +347,9 @@ export class BuiltinBios implements Device, DiskServiceHost {
     // 8042: keyboard interface on, translation to set 1, IRQ 1; mouse port off.
     io.write8(0x64, 0x60);
     io.write8(0x60, 0x65);
-    for (let i = 0; i < 16 && (io.read8(0x64) & 0x01) !== 0; i++) io.read8(0x60);
+    // No flush of the output buffer: the keyboard has nothing of its own to
+    // report at power-on, so anything waiting there is keys the host typed
+    // early, and those must reach INT 16h.
 
     // Serial ports: 9600 baud 8N1 (divisor 12), FIFOs on, so a guest that writes without
     // programming the UART gets readable output at a realistic rate.

@@ -25,9 +25,9 @@ function printByte(m: ReturnType<typeof setup>['m'], b: number) {
 }
 
 describe('ParallelPort', () => {
-  it('idle printer status reads 0xDF; control reads back with the high bits set', () => {
+  it('idle printer status reads 0xDE; control reads back with the high bits set', () => {
     const { io } = setup();
-    expect(io.read8(0x379)).toBe(0xdf);
+    expect(io.read8(0x379)).toBe(0xde);
     io.write8(0x37a, 0x0c);
     expect(io.read8(0x37a)).toBe(0xcc);
     io.write8(0x378, 0x5a);
@@ -49,7 +49,7 @@ describe('ParallelPort', () => {
     expect(io.read8(0x379) & 0xc0).toBe(0x00); // busy, ACK# low
     expect(m.irq.edges[7]).toBe(0);
     m.advance(500);
-    expect(io.read8(0x379)).toBe(0xdf);
+    expect(io.read8(0x379)).toBe(0xde);
     expect(m.irq.edges[7]).toBe(1);
   });
 
@@ -70,7 +70,7 @@ describe('ParallelPort', () => {
     io.write8(0x37a, 0x0d);
     expect(io.read8(0x379) & 0x80).toBe(0);
     io.write8(0x37a, 0x08);
-    expect(io.read8(0x379)).toBe(0xdf);
+    expect(io.read8(0x379)).toBe(0xde);
   });
 
   it('snapshot keeps the busy phase and its deadline', () => {
