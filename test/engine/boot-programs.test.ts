@@ -20,9 +20,11 @@ const fixtures = join(import.meta.dirname, '../fixtures/boot-programs');
 const dir = mkdtempSync(join(tmpdir(), 'lab-boot-programs-'));
 const FIRMWARES = ['builtin', 'seabios'] as const;
 
+/** Assembles test/fixtures/boot-programs/<name>.asm, splicing in its `%include`s from the same folder. */
 function image(name: string): string {
-  const prologue = readFileSync(join(fixtures, 'prologue.inc'), 'utf8');
-  const source = readFileSync(join(fixtures, `${name}.asm`), 'utf8').replace('%include "prologue.inc"', prologue);
+  const source = readFileSync(join(fixtures, `${name}.asm`), 'utf8').replace(/^%include "([\w.-]+)"$/gm, (_, file: string) =>
+    readFileSync(join(fixtures, file), 'utf8'),
+  );
   return floppyImage(assemble(source), dir, `${name}.img`);
 }
 
