@@ -18,10 +18,16 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
+# Root installs directly (CI, containers); a user escalates through sudo when
+# it exists, so the README's one-line quickstart works either way.
+as_root=()
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: missing Debian packages: ${missing[*]} (run this script as root, e.g. with sudo)" >&2
-  exit 2
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "install-deps: missing Debian packages: ${missing[*]} (run this script as root; sudo is not installed)" >&2
+    exit 2
+  fi
+  as_root=(sudo)
 fi
 echo "install-deps: installing ${missing[*]}"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
