@@ -803,7 +803,12 @@ function runtime(mode: Mode): string {
       L(`  mov word [${v * 4}], vec${v}`);
       L(`  mov word [${v * 4 + 2}], 0x1000`);
     }
+    // The IDTR both sides start from: the reset value is FFFFh (SDM Vol. 3 Table 9-1)
+    // but the firmware that boots the QEMU image loads 3FFh; SIDT stores it.
+    L('  o32 lidt [cs:rm_idt_desc]');
     L('  jmp s0');
+    L('rm_idt_desc: dw 0x3ff');
+    L('  dd 0');
   } else if (mode === 'pm') {
     L('bits 16');
     L('start:');

@@ -85,7 +85,7 @@ export class Cpu implements DecodeHost {
   gdtrBase = 0;
   gdtrLimit = 0;
   idtrBase = 0;
-  idtrLimit = 0x3ff;
+  idtrLimit = 0xffff;
   ldtr = 0;
   ldtrBase = 0;
   ldtrLimit = 0;
@@ -180,11 +180,15 @@ export class Cpu implements DecodeHost {
     this.dr.fill(0);
     this.dr[6] = 0xffff0ff0;
     this.dr[7] = 0x400;
+    // SDM Vol. 3 §9.1.1 (Table 9-1): GDTR, IDTR, LDTR and TR start with base 0
+    // and limit FFFFh; LDTR and TR with selector 0.
     this.gdtrBase = this.idtrBase = 0;
     this.gdtrLimit = 0xffff;
-    this.idtrLimit = 0x3ff;
-    this.ldtr = this.ldtrBase = this.ldtrLimit = 0;
-    this.tr = this.trBase = this.trLimit = this.trAttr = 0;
+    this.idtrLimit = 0xffff;
+    this.ldtr = this.ldtrBase = 0;
+    this.ldtrLimit = 0xffff;
+    this.tr = this.trBase = this.trAttr = 0;
+    this.trLimit = 0xffff;
     this.cpl = 0;
     this.halted = false;
     this.stopRequested = false;
@@ -327,8 +331,33 @@ export class Cpu implements DecodeHost {
 
   // ---- memory -------------------------------------------------------------
 
-  /** Linear address of seg:off after the limit check for an access of `size` bytes. */
+  /**
+   * Linear address of seg:off for a read of `size` bytes, after the limit and
+   * type checks (SDM Vol. 3 §5.3 limit, §5.4.1 type: an execute-only code
+   * segment cannot be read through a segment register).
+   */
   lin(s: number, off: number, size: number): number {
+    // Type bits 3 (code) and 1 (readable): 10b is execute-only code. Real mode
+    // and V86 mode do no type checks, whatever a descriptor cache holds.
+    if ((this.segAttr[s] & 0x0a) === 0x08 && (this.cr0 & 1) !== 0 && (this.flags & VM) === 0) this.fault(EX_GP, 0);
+    return this.linChecked(s, off, size);
+  }
+
+  /**
+   * Linear address of seg:off for a write: as lin(), but the segment must be a
+   * writable data segment (SDM Vol. 3 §5.4.1: writes into code segments or
+   * read-only data segments raise #GP(0), or #SS(0) through SS).
+   */
+  linW(s: number, off: number, size: number): number {
+    if ((this.segAttr[s] & 0x0a) !== 0x02 && (this.cr0 & 1) !== 0 && (this.flags & VM) === 0 && this.rank >= 2) {
+      if ((this.segAttr[s] & ATTR_PRESENT) === 0) this.segFault(s);
+      this.fault(s === SS ? EX_SS : EX_GP, 0);
+    }
+    return this.linChecked(s, off, size);
+  }
+
+  /** The limit check of an access of `size` bytes at seg:off (SDM Vol. 3 §5.3); returns the linear address. */
+  private linChecked(s: number, off: number, size: number): number {
     if (this.rank >= 2) {
       const lim = this.segLimit[s];
       const attr = this.segAttr[s];
@@ -371,7 +400,7 @@ export class Cpu implements DecodeHost {
   }
 
   write8(s: number, off: number, v: number): void {
-    const a = this.lin(s, off, 1);
+    const a = this.linW(s, off, 1);
     if (this.pagingOn) this.memory.write8(this.mmu.translate(a, true), v & 0xff);
     else this.memory.write8(a, v & 0xff);
   }
@@ -383,7 +412,7 @@ export class Cpu implements DecodeHost {
       this.memory.write8(b + ((off + 1) & 0xffff), (v >>> 8) & 0xff);
       return;
     }
-    const a = this.lin(s, off, 2);
+    const a = this.linW(s, off, 2);
     if (!this.pagingOn) this.memory.write16(a, v);
     else if ((a & 0xfff) === 0xfff) {
       // Check both pages before writing either (SDM: no partial write on #PF).
@@ -395,7 +424,7 @@ export class Cpu implements DecodeHost {
   }
 
   write32(s: number, off: number, v: number): void {
-    const a = this.lin(s, off, 4);
+    const a = this.linW(s, off, 4);
     if (!this.pagingOn) this.memory.write32(a, v);
     else if ((a & 0xfff) > 0xffc) {
       this.mmu.translate(a, true);

@@ -1049,7 +1049,7 @@ const ins = stringOp((c, d, size, step, am) => {
   const off = (c.r[7] & am) >>> 0;
   // The destination is checked before the port is read, so a fault does not consume input.
   try {
-    c.lin(ES, off, size);
+    c.linW(ES, off, size);
   } catch (e) {
     lateOverrun(c, d, 7, step, am, 2);
     throw e;

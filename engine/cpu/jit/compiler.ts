@@ -33,7 +33,7 @@
  *     store into the running block).
  */
 import { decode, Decoded, DecodeFault, K, SS, CS, type ModelTables } from '../decoder.js';
-import { INSN_SPECS, Priv } from '../spec.js';
+import { INSN_SPECS, Priv, VM as VM_FLAG } from '../spec.js';
 import { L_ADD, L_ADC, L_SUB, L_SBB, L_LOGIC, L_INC, L_DEC } from './lazy-flags.js';
 import { REP_CHUNK } from '../faults.js';
 import type { Cpu } from '../cpu.js';
@@ -130,10 +130,13 @@ const ALU_KIND: Record<string, number> = { add: L_ADD, adc: L_ADC, sub: L_SUB, s
  */
 export function flatSegments(cpu: Cpu): number {
   if (cpu.rank < 3) return 0;
+  // In protected mode only writable data segments qualify: the generated code
+  // does no type check (SDM Vol. 3 §5.4.1), so anything else takes the limit path, which bails.
+  const typeChecked = (cpu.cr0 & 1) !== 0 && (cpu.flags & VM_FLAG) === 0 ? 1 : 0;
   let m = 0;
   for (let s = 0; s < 6; s++) {
     const a = cpu.segAttr[s];
-    if (cpu.segBase[s] === 0 && cpu.segLimit[s] === 0xffffffff && (a & 0x80) !== 0 && (a & 0x1c) !== 0x14) m |= 1 << s;
+    if (cpu.segBase[s] === 0 && cpu.segLimit[s] === 0xffffffff && (a & 0x80) !== 0 && (a & 0x1c) !== 0x14 && (typeChecked === 0 || (a & 0x0a) === 0x02)) m |= 1 << s;
   }
   return m;
 }
@@ -408,7 +411,10 @@ class Emitter {
     for (const s of this.segsUsed) {
       segDecl.push(`const S${s} = cpu.segBase[${s}] | 0;`);
       if (this.rank <= 1) segDecl.push(`const L${s} = 0xffff;`);
-      else segDecl.push(`const a${s} = cpu.segAttr[${s}]; const L${s} = ((a${s} & 0x80) === 0 || (a${s} & 0x1c) === 0x14) ? -1 : cpu.segLimit[${s}];`);
+      // -1 (every access bails to the interpreter) for a segment whose checks the
+      // generated code does not do: not present, expand-down, or (protected mode)
+      // not a writable data segment, since one limit serves reads and writes.
+      else segDecl.push(`const a${s} = cpu.segAttr[${s}]; const L${s} = ((a${s} & 0x80) === 0 || (a${s} & 0x1c) === 0x14 || ((a${s} & 0x0a) !== 0x02 && (cpu.cr0 & 1) !== 0 && (cpu.flags & ${VM_FLAG}) === 0)) ? -1 : cpu.segLimit[${s}];`);
     }
     const temps: string[] = [];
     for (let i = 0; i < this.tmp; i++) temps.push(`t${i} = 0`);

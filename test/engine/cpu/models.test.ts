@@ -109,6 +109,15 @@ describe('CPU model differences (real mode)', () => {
     expect((c86.segBase[1] + c86.eip) >>> 0).toBe(0xffff0);
   });
 
+  it('reset state: descriptor-table registers have base 0 and limit FFFFh (SDM Vol. 3 Table 9-1)', () => {
+    const c = new Cpu({ model: 'p6', memory: new PhysicalMemory(1 << 20), io: new IoBus(), clock: new VirtualClock(1e6) });
+    expect([c.gdtrBase, c.gdtrLimit, c.idtrBase, c.idtrLimit]).toEqual([0, 0xffff, 0, 0xffff]);
+    expect([c.ldtr, c.ldtrBase, c.ldtrLimit, c.tr, c.trBase, c.trLimit]).toEqual([0, 0, 0xffff, 0, 0, 0xffff]);
+    // Observable from real mode: SIDT stores the reset limit.
+    const m = run16('80386', 'sidt [0x500]');
+    expect(m.memory.read16(0x500)).toBe(0xffff);
+  });
+
   it('every retired instruction adds exactly one tick; REP counts once per chunk', () => {
     const m = run16('80386', 'mov cx, 100\nmov di, 0x2000\nrep stosb\nnop');
     // mov, mov, rep stosb, nop, hlt

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CpuModel } from '../../../engine/cpu/cpu.js';
 import { nasm, realMachine, runToHalt, type TestMachine } from './helpers.js';
 import { PM_PREAMBLE } from './pm-env.js';
+import { runTier } from './jit/programs.js';
 
 function runPm(body: string, model: CpuModel = 'p6', budget = 2_000_000): TestMachine {
   const m = realMachine(model, nasm(PM_PREAMBLE + body));
@@ -495,6 +496,88 @@ describe('privilege levels, gates and the TSS', () => {
     expect(mark(m, 1)).toBe(0x40); // error code = selector
     expect(mark(m, 2) & 0xfffc).toBe(0);
     expect(mark(m, 3) & 0xfffc).toBe(0);
+  });
+
+  it('segment type checks: writes through code or read-only segments and reads through execute-only code raise #GP(0)', () => {
+    // SDM Vol. 3 §5.4.1. Each faulting access stores its resume address at
+    // [0x50200]; the #GP handler counts faults and records the error codes.
+    const body = `
+      gate 13, gp, 0x8E
+      lidt [idt_desc]
+      mov dword [gdt + 0x40], 0x0000FFFF   ; 0x40: read-only data, flat
+      mov dword [gdt + 0x44], 0x00CF9000
+      mov dword [gdt + 0x48], 0x0000FFFF   ; 0x48: execute-only code32, flat
+      mov dword [gdt + 0x4C], 0x00CF9800
+      mov dword [0x60000], 0x11111111
+      mov ax, 0x40
+      mov fs, ax
+      mov es, ax
+      mov ebp, 40                        ; repeated so the translator compiles the loop
+    again:
+      mov eax, [fs:0x60000]              ; reading a read-only segment is fine
+      mark 1, eax
+      mov dword [0x50200], r1
+      mov dword [fs:0x60000], 0x22222222 ; write through read-only data: #GP(0)
+    r1:
+      mov eax, [cs:0x60000]              ; reading a readable code segment is fine
+      mark 2, eax
+      mov dword [0x50200], r2
+      mov [cs:0x60000], eax              ; write through code: #GP(0)
+    r2:
+      mov edi, 0x60000
+      mov ecx, 4
+      mov dword [0x50200], r3
+      mov eax, 0x33333333
+      rep stosd                          ; string store through read-only ES: #GP(0), nothing stored
+    r3:
+      mark 3, edi
+      mark 4, ecx
+      mov dword [0x50200], r4
+      add dword [fs:0x60000], 1          ; read-modify-write: #GP(0) before the write
+    r4:
+      dec ebp
+      jnz again
+      jmp 0x48:xo
+    xo:
+      mov dword [0x50200], r5
+      mov eax, [cs:0x60000]              ; read through execute-only code: #GP(0)
+    r5:
+      jmp 0x08:back
+    back:
+      mov ax, 0x10
+      mov es, ax
+      mov eax, [0x60000]
+      mark 5, eax
+      mov eax, [0x50210]
+      mark 6, eax
+      hlt
+    gp:
+      pop eax                            ; error code
+      push ecx
+      mov ecx, [0x50210]
+      mov [0x50220 + ecx*4], eax
+      inc dword [0x50210]
+      pop ecx
+      mov eax, [0x50200]
+      mov [esp], eax
+      iretd`;
+    const m = runPm(body);
+    expect(mark(m, 1)).toBe(0x11111111);
+    expect(mark(m, 2)).toBe(0x11111111);
+    expect(mark(m, 3)).toBe(0x60000); // EDI untouched by the faulting STOSD
+    expect(mark(m, 4)).toBe(4);
+    expect(mark(m, 5)).toBe(0x11111111); // no faulting write landed
+    expect(mark(m, 6)).toBe(4 * 40 + 1); // four faults per pass, one through execute-only code
+    for (let i = 0; i < 4 * 40 + 1; i++) expect(m.memory.read32(0x50220 + i * 4)).toBe(0);
+    // The translator tier reaches the same state (generated code has no type checks: it must bail).
+    const code = nasm(PM_PREAMBLE + body);
+    const interp = runTier(code, { bits: 32, model: 'p6' }, false, 1e9, 10_000);
+    const jit = runTier(code, { bits: 32, model: 'p6' }, true, 1e9, 10_000);
+    expect(jit.halted).toBe(true);
+    expect(jit.translated).toBeGreaterThan(0);
+    expect(jit.r).toEqual(interp.r);
+    expect(jit.n).toBe(interp.n);
+    expect(jit.ram.equals(interp.ram)).toBe(true);
   });
 
   it('triple fault is reported to the machine, not thrown', () => {
