@@ -13,9 +13,15 @@
  *
  * The printer latches the data byte when STROBE is asserted (control bit 0 going
  * 0→1, the pin is inverted) and hands it to `onPrint`. It is then BUSY for
- * 10 µs of virtual time; ACK# is low for the last 5 µs, and ACK#'s rising edge
- * pulses IRQ 7 when control bit 4 is set. So an idle printer reads 0xDE:
- * not busy, ACK# high, paper present, selected, no error.
+ * 5 µs of virtual time; then it drops BUSY and holds ACK# low for 5 µs, and
+ * ACK#'s rising edge pulses IRQ 7 when control bit 4 is set. IEEE 1284
+ * compatibility mode lets BUSY fall before or with the ACK# pulse, and
+ * both BIOS styles need that: the IBM-style INT 17h waits for BUSY to fall
+ * before it strobes, while SeaBIOS's strobes, waits 5 µs and then polls for
+ * ACK# low without looking at BUSY, and strobes the next byte at once. So a
+ * strobe is accepted whenever the printer is not busy; one during the ACK#
+ * pulse ends the pulse (with its IRQ) and starts the next byte.
+ * An idle printer reads 0xDE: not busy, ACK# high, paper present, selected, no error.
  */
 import type { Device, DeviceContext, DeviceState } from './device.js';
 import { TimerSlot } from './timer-slot.js';
@@ -27,7 +33,7 @@ export interface ParallelPortOptions {
   onPrint?: (byte: number) => void;
 }
 
-const BUSY_NS = 10_000;
+const BUSY_NS = 5_000;
 const ACK_NS = 5_000;
 
 const enum Phase {
@@ -74,7 +80,7 @@ export class ParallelPort implements Device {
     // it must read 0 because SeaBIOS's INT 17h copies it into AH bit 0, the
     // BIOS time-out bit (the IBM BIOS masked bits 2–0 off instead).
     let s = 0x1e;
-    if (this.phase === Phase.Idle) s |= 0x80;
+    if (this.phase !== Phase.Busy) s |= 0x80;
     if (this.phase !== Phase.Ack) s |= 0x40;
     return s;
   }
@@ -100,10 +106,11 @@ export class ParallelPort implements Device {
       this.phase = Phase.Idle;
       this.timer.cancel();
     }
-    if (strobe && this.phase === Phase.Idle && v & 4) {
+    if (strobe && this.phase !== Phase.Busy && v & 4) {
+      if (this.phase === Phase.Ack) this.endAck();
       if (this.onPrint) this.onPrint(this.data);
       this.phase = Phase.Busy;
-      this.timer.arm(this.ctx.clock.ticks + this.ctx.clock.nsToTicks(BUSY_NS - ACK_NS));
+      this.timer.arm(this.ctx.clock.ticks + this.ctx.clock.nsToTicks(BUSY_NS));
     }
   }
 
@@ -113,6 +120,12 @@ export class ParallelPort implements Device {
       this.timer.arm(this.ctx.clock.ticks + this.ctx.clock.nsToTicks(ACK_NS));
       return;
     }
+    this.endAck();
+  }
+
+  /** ACK# rises: the handshake is over, and the edge interrupts when enabled. */
+  private endAck(): void {
+    this.timer.cancel();
     this.phase = Phase.Idle;
     if (this.control & 0x10) {
       this.ctx.irq.lower(this.irq);

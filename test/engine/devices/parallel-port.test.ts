@@ -46,11 +46,31 @@ describe('ParallelPort', () => {
     expect(printed).toEqual([0x41]);
     expect(io.read8(0x379) & 0xc0).toBe(0x40); // busy, ACK# high
     m.advance(500); // 5 us
-    expect(io.read8(0x379) & 0xc0).toBe(0x00); // busy, ACK# low
+    expect(io.read8(0x379) & 0xc0).toBe(0x80); // BUSY released, ACK# low
     expect(m.irq.edges[7]).toBe(0);
     m.advance(500);
     expect(io.read8(0x379)).toBe(0xde);
     expect(m.irq.edges[7]).toBe(1);
+  });
+
+  it('SeaBIOS-style handshake: strobe, 5 us, poll ACK# low, strobe the next byte at once', () => {
+    const { m, io, printed } = setup();
+    io.write8(0x37a, 0x1c);
+    for (const b of [0x61, 0x62, 0x63]) {
+      io.write8(0x378, b);
+      io.write8(0x37a, 0x1d);
+      m.advance(600); // udelay(5) and a little more
+      io.write8(0x37a, 0x1c);
+      let spins = 0;
+      while (io.read8(0x379) & 0x40) {
+        m.advance(10);
+        if (++spins > 1000) throw new Error('ACK# never went low');
+      }
+    }
+    expect(printed).toEqual([0x61, 0x62, 0x63]);
+    // A strobe during the ACK# pulse ends it: one IRQ 7 edge per byte.
+    m.advance(1000);
+    expect(m.irq.edges[7]).toBe(3);
   });
 
   it('no IRQ when control bit 4 is clear; strobe while busy is ignored', () => {
