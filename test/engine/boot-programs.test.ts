@@ -122,3 +122,15 @@ describe.each(programs)('boot program $name', (p) => {
   });
 });
 
+
+describe('keys typed before boot', () => {
+  it('reach INT 16h under the built-in BIOS (POST neither flushes nor strands them)', async () => {
+    const m = await Machine.create({ fda: { path: image('keyboard') }, firmware: { kind: 'builtin' } });
+    m.keyboard.type('Hello, World!\n');
+    const r = m.run({ maxVirtualMs: 20_000, maxInstructions: 60_000_000 });
+    expect(r.reason).toBe('halted');
+    expect(m.serial[0].text()).toBe('Hello, World!');
+    expect(m.text()).toContain('KEYBOARD OK');
+    m.dispose();
+  });
+});

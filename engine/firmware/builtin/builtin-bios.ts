@@ -349,7 +349,12 @@ export class BuiltinBios implements Device, DiskServiceHost {
     io.write8(0x60, 0x65);
     // No flush of the output buffer: the keyboard has nothing of its own to
     // report at power-on, so anything waiting there is keys the host typed
-    // early, and those must reach INT 16h.
+    // early, and those must reach INT 16h. Such a byte raised IRQ 1 before
+    // the PIC initialisation above, which clears the edge latch (8259A
+    // datasheet, ICW1), so no interrupt will ever come for it: take it into
+    // the BIOS buffer here. Reading port 60h lets the 8042 load the next
+    // byte, whose rising IRQ 1 edge the initialised PIC then sees.
+    if ((io.read8(0x64) & 0x21) === 0x01) this.keyboard.irq1();
 
     // Serial ports: 9600 baud 8N1 (divisor 12), FIFOs on, so a guest that writes without
     // programming the UART gets readable output at a realistic rate.
