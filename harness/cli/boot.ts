@@ -8,7 +8,7 @@
  */
 import { closeSync, existsSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Machine, type RunResult } from '../../engine/machine.js';
+import { Machine, type RunOptions, type RunResult } from '../../engine/machine.js';
 import { CPU_MODELS, CPU_TIERS, type MachineConfigInput } from '../../engine/machine-config.js';
 import { encodePng } from '../../engine/display/png.js';
 import { EngineInputError } from '../../engine/errors.js';
@@ -33,6 +33,7 @@ interface BootOptions {
   maxInstructions?: number;
   virtualMs?: number;
   type?: string;
+  typeAfter?: string;
   screenshot?: string;
   text?: string;
   serial?: string;
@@ -97,7 +98,8 @@ export function register(program: Command): void {
     .option('--until-halt', 'stop with exit 0 when the CPU halts with interrupts off')
     .option('--max-instructions <n>', 'instruction budget (exit 1 when it runs out first)', intOption('--max-instructions'))
     .option('--virtual-ms <ms>', 'virtual-time budget in milliseconds (exit 1 when it runs out first)', numberOption('--virtual-ms'))
-    .option('--type <keys>', 'text to type once the machine starts (US layout)')
+    .option('--type <keys>', 'text to type (US layout): at power-on, or once --type-after text is on screen')
+    .option('--type-after <text>', 'hold the --type keys until the text-mode screen contains this text (firmware such as SeaBIOS resets the keyboard during POST, which discards keys typed at power-on)')
     .option('--screenshot <file.png>', 'write the final screen as PNG')
     .option('--text <file>', 'write the final text-mode screen as text')
     .option('--serial <file>', 'write COM1 output to a file, or - for stdout (unbuffered)')
@@ -155,33 +157,48 @@ async function boot(o: BootOptions): Promise<number> {
       }
     });
   }
-  if (o.type !== undefined) machine.keyboard.type(o.type);
+  if (o.typeAfter !== undefined && o.type === undefined) throw new UsageError('boot: --type-after needs --type KEYS');
+  if (o.type !== undefined && o.typeAfter === undefined) machine.keyboard.type(o.type);
 
   const untilText = o.untilText;
   const untilSerial = o.untilSerial;
+  const stopWhen =
+    untilText === undefined && untilSerial === undefined
+      ? undefined
+      : (m: Machine) => (untilText !== undefined && m.text().includes(untilText)) || (untilSerial !== undefined && m.serial[0].text().includes(untilSerial));
   const wall0 = performance.now();
-  const runOptions = {
-    maxInstructions: o.maxInstructions,
-    maxVirtualMs: o.virtualMs,
-    until:
-      untilText === undefined && untilSerial === undefined
-        ? undefined
-        : (m: Machine) => (untilText !== undefined && m.text().includes(untilText)) || (untilSerial !== undefined && m.serial[0].text().includes(untilSerial)),
-  };
+  const fromStdin = (chunk: Buffer) => machine.serial[0].send(new Uint8Array(chunk));
+  if (o.realtime && toStdout) process.stdin.on('data', fromStdin);
+  const runFor = (opts: RunOptions): Promise<RunResult> | RunResult => (o.realtime ? runPaced(machine, opts) : machine.run(opts));
   let result: RunResult;
-  if (o.realtime) {
-    const fromStdin = (chunk: Buffer) => machine.serial[0].send(new Uint8Array(chunk));
-    if (toStdout) process.stdin.on('data', fromStdin);
-    try {
-      result = await runPaced(machine, runOptions);
-    } finally {
-      if (toStdout) {
-        process.stdin.off('data', fromStdin);
-        process.stdin.pause();
+  try {
+    const typeAfter = o.typeAfter;
+    if (typeAfter !== undefined) {
+      // Phase 1: run until the prompt appears (or the run's own stop condition
+      // is met first), then type; phase 2 spends what is left of the budgets.
+      const v0 = machine.virtualTimeMs;
+      const first = await runFor({
+        maxInstructions: o.maxInstructions,
+        maxVirtualMs: o.virtualMs,
+        until: (m) => m.text().includes(typeAfter) || (stopWhen?.(m) ?? false),
+      });
+      if (first.reason !== 'until' || (stopWhen?.(machine) ?? false)) result = first;
+      else {
+        machine.keyboard.type(o.type ?? '');
+        result = await runFor({
+          maxInstructions: o.maxInstructions === undefined ? undefined : Math.max(0, o.maxInstructions - first.instructions),
+          maxVirtualMs: o.virtualMs === undefined ? undefined : Math.max(0, o.virtualMs - (machine.virtualTimeMs - v0)),
+          until: stopWhen,
+        });
       }
+    } else {
+      result = await runFor({ maxInstructions: o.maxInstructions, maxVirtualMs: o.virtualMs, until: stopWhen });
     }
-  } else {
-    result = machine.run(runOptions);
+  } finally {
+    if (o.realtime && toStdout) {
+      process.stdin.off('data', fromStdin);
+      process.stdin.pause();
+    }
   }
   const wallMs = performance.now() - wall0;
 

@@ -74,6 +74,12 @@ times 510-($-$$) db 0
 dw 0xaa55
 `;
 
+/** The keyboard boot program of test/fixtures/boot-programs (prompts "Type:", echoes keys until Enter). */
+function keyboardProgram(): string {
+  const fixtures = join(root, 'test/fixtures/boot-programs');
+  return readFileSync(join(fixtures, 'keyboard.asm'), 'utf8').replace(/^%include "([\w.-]+)"$/gm, (_, file: string) => readFileSync(join(fixtures, file), 'utf8'));
+}
+
 let dir: string;
 let img: string;
 let echoImg: string;
@@ -82,6 +88,24 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lab-boot-cli-'));
   img = floppyImage(assemble(program), dir);
   echoImg = floppyImage(assemble(echo), mkdtempSync(join(tmpdir(), 'lab-boot-echo-')));
+});
+
+describe('lab boot --type-after', () => {
+  it('holds the keys until the prompt is on screen, so they survive SeaBIOS resetting the keyboard', async () => {
+    const kb = floppyImage(assemble(keyboardProgram()), mkdtempSync(join(tmpdir(), 'lab-boot-kb-')));
+    const txt = join(dir, 'kb.txt');
+    const r = await lab('boot', '--fda', kb, '--firmware', 'seabios', '--type', 'dir a:\n', '--type-after', 'Type:', '--until-text', 'KEYBOARD OK', '--max-instructions', '200000000', '--text', txt);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(txt, 'utf8')).toContain('Type: dir a:');
+  });
+
+  it('is a usage error without --type', async () => {
+    const r = await lab('boot', '--fda', img, '--type-after', 'Type:');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--type-after needs --type');
+  });
 });
 
 describe('lab boot', () => {
