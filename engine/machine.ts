@@ -16,7 +16,7 @@ import { IoBus } from './bus/io-bus.js';
 import { PhysicalMemory } from './bus/physical-memory.js';
 import { VirtualClock } from './clock/virtual-clock.js';
 import { ByteChannel } from './byte-channel.js';
-import { Translator } from './cpu/jit/translator.js';
+import { Translator, type TranslatorStats } from './cpu/jit/translator.js';
 import { Cpu, type TraceEntry } from './cpu/cpu.js';
 import type { Device, DeviceContext, DeviceState, StateValue } from './devices/device.js';
 import { DualPic } from './devices/pic8259.js';
@@ -125,6 +125,7 @@ export class Machine {
   readonly memory: PhysicalMemory;
   readonly io = new IoBus();
   readonly cpu: Cpu;
+  private translator: Translator | undefined;
   readonly serial: ByteChannel[] = [0, 1, 2, 3].map((i) => new ByteChannel(`com${i + 1}`));
   readonly printer = new ByteChannel('lpt1');
   readonly debugConsole = new ByteChannel('debugcon');
@@ -234,7 +235,7 @@ export class Machine {
 
     this.cpu = new Cpu({ model: config.cpuModel, memory: this.memory, io: this.io, clock: this.clock, interrupts: pic });
     // Translator tier (engine/cpu/jit): same results as the interpreter, compiled hot regions.
-    if (config.cpu === 'jit') this.cpu.translator = new Translator(this.cpu);
+    if (config.cpu === 'jit') this.cpu.translator = this.translator = new Translator(this.cpu);
     this.cpu.onTripleFault = () => this.stop('triple-fault');
 
     const fw = config.firmware;
@@ -400,6 +401,11 @@ export class Machine {
 
   get virtualTimeMs(): number {
     return this.clock.nowMs;
+  }
+
+  /** The translator tier's counters (regions compiled, compile time, instructions run translated); undefined under `cpu: 'interp'`. */
+  get translatorStats(): Readonly<TranslatorStats> | undefined {
+    return this.translator?.stats;
   }
 
   run(opts: RunOptions = {}): RunResult {
