@@ -9,11 +9,29 @@
  * forward branches) with random initial registers, flags and memory. Hundreds
  * of sequences go into one boot image (a 1-sector loader reads the rest with
  * INT 13h extensions), so QEMU starts once per batch. The image runs in one of
- * five modes (see `Mode`): real mode, flat 32-bit protected mode at CPL 0 or 3,
- * 16-bit protected mode, or virtual-8086 mode. After each sequence the runtime
- * writes a record to port 0xE9: all GPRs, EFLAGS, the segment registers, the
- * vector, EIP and error code of a fault (caught by an IVT/IDT stub), the
- * 256-byte scratch buffer and an 80-byte stack window.
+ * seven modes (see `Mode`): real mode, flat 32-bit protected mode at CPL 0 or 3,
+ * 16-bit protected mode, virtual-8086 mode, or flat 32-bit protected mode with
+ * paging at CPL 0 or 3. After each sequence the runtime writes a record to port
+ * 0xE9: all GPRs, EFLAGS, the segment registers, the vector, EIP and error code of
+ * a fault (caught by an IVT/IDT stub), the 256-byte scratch buffer and an 80-byte
+ * stack window.
+ *
+ * Paging (modes pg and pg3, 32-bit paging with CR4.PSE, SDM Vol. 3 §4.3): the
+ * runtime, IDT, GDT, TSS, stack and record areas are identity-mapped through one
+ * page table; the buffer page (linear 0x8000) and the pages next to it (0x9000,
+ * 0xA000, 0xB000, 0xC000, 0x3FF000, the 4 MiB page at 0x400000 and a page at
+ * 0x800000 behind its own PDE) map to frames elsewhere (PG_SLOTS). Before each
+ * sequence the runtime rewrites those entries from the sequence's random setup
+ * (usually read-only at 0x9000, supervisor-only at 0xA000, not present at 0xB000,
+ * but any slot can get any of P/R/W/U/S, and A/D start set or clear), sets or clears
+ * CR0.WP, reloads CR3 and clears CR2. The generator aims a share of the memory
+ * operands, base/index addresses and string instructions at the page boundaries
+ * (PG_BOUNDARIES), so accesses straddle pages of different rights (no partial
+ * write allowed), and adds INVLPG, CR3 reloads, CR reads and CR0.WP toggles
+ * (#GP(0) at CPL 3). The record gains CR2, every slot entry (accessed and dirty
+ * flags), and 32 bytes on each side of each boundary; the buffer and the
+ * boundary bytes are filled and read back through the frames' identity aliases,
+ * so a wrong translation shows up as data in the wrong place.
  *
  * Our CPU runs the same image bytes (without the BIOS: the body is placed at
  * 1000:0000 directly) and single-steps each sequence to learn which flags the
@@ -24,7 +42,7 @@
  * a flag that may be undefined (it inserts a CMP first), so undefined flags
  * cannot leak into registers or memory.
  *
- *   node dist/scripts/cpu-qemu-diff.js [--seed N] [--count N] [--mode real|pm|pm16|pm3|v86|all]
+ *   node dist/scripts/cpu-qemu-diff.js [--seed N] [--count N] [--mode real|pm|pm16|pm3|v86|pg|pg3|all]
  *                                      [--batch N] [--jobs N] [--keep DIR] [--show N]
  *
  * --keep keeps the generated sources, images and QEMU output; --show prints the
@@ -40,7 +58,7 @@ import { IoBus } from '../engine/bus/io-bus.js';
 import { PhysicalMemory } from '../engine/bus/physical-memory.js';
 import { VirtualClock } from '../engine/clock/virtual-clock.js';
 import { Cpu, ATTR_PRESENT } from '../engine/cpu/cpu.js';
-import { decode, Decoded, DecodeFault, modelTables } from '../engine/cpu/decoder.js';
+import { decode, Decoded, DecodeFault, K, modelTables } from '../engine/cpu/decoder.js';
 import { disassembleBytes } from '../engine/cpu/disasm.js';
 import { flagEffect } from '../engine/cpu/generator.js';
 import { OSZAPC } from '../engine/cpu/spec.js';
@@ -51,14 +69,19 @@ import { OSZAPC } from '../engine/cpu/spec.js';
  * segment (B = 0), flat 32-bit data segments; pm3: flat 32-bit protected mode at
  * CPL 3 with a random IOPL (privilege and IOPL checks, ring transitions on faults);
  * v86: virtual-8086 mode with a random IOPL under a 32-bit ring-0 runtime (IOPL-
- * sensitive instructions, faults to the monitor with the V86 segment frame).
+ * sensitive instructions, faults to the monitor with the V86 segment frame);
+ * pg and pg3: pm and pm3 with paging on (see the paging section of the layout).
  */
-export type Mode = 'real' | 'pm' | 'pm16' | 'pm3' | 'v86';
-export const MODES: readonly Mode[] = ['real', 'pm', 'pm16', 'pm3', 'v86'];
+export type Mode = 'real' | 'pm' | 'pm16' | 'pm3' | 'v86' | 'pg' | 'pg3';
+export const MODES: readonly Mode[] = ['real', 'pm', 'pm16', 'pm3', 'v86', 'pg', 'pg3'];
 /** 16-bit default operand and address size of the sequences. */
 const bits16 = (m: Mode): boolean => m === 'real' || m === 'pm16' || m === 'v86';
+/** Paging on (CR0.PG = 1): the page tables described at PG_SLOTS. */
+const paged = (m: Mode): boolean => m === 'pg' || m === 'pg3';
+/** Sequences run at CPL 3 in a flat 32-bit segment, entered by IRETD and ended by INT 0x30. */
+const ring3 = (m: Mode): boolean => m === 'pm3' || m === 'pg3';
 /** Flat 32-bit code at linear CODE (org CODE). */
-const flat32 = (m: Mode): boolean => m === 'pm' || m === 'pm3';
+const flat32 = (m: Mode): boolean => m === 'pm' || m === 'pm3' || paged(m);
 /** Protected-mode segments (selectors, descriptor checks) in the sequences; V86 segments are real-mode style. */
 const prot = (m: Mode): boolean => m !== 'real' && m !== 'v86';
 
@@ -80,6 +103,59 @@ const END = SAVE + 72; // v86: address of the HLT that ends the current sequence
 export const RECORD = HEADER + BUF_LEN + STK_WIN_LEN;
 const PORT_MARK = 0xea; // "sequence about to start": stops our CPU, ignored by QEMU
 const PORT_EXIT = 0xf4; // isa-debug-exit
+
+// ---- paging (modes pg and pg3) ----------------------------------------------------
+// 32-bit paging (SDM Vol. 3 §4.3) with CR4.PSE. Linear 0–4 MiB goes through PT0 and is
+// identity-mapped (user, writable) except the pages in PG_SLOTS; the runtime, IDT, GDT,
+// TSS, stack and record areas therefore keep their linear addresses. The slots map the
+// buffer page and the pages around it to frames elsewhere, so a wrong translation puts
+// data in the wrong frame: the runtime fills and reads back every compared byte of those
+// pages through the frames' identity aliases (physical = linear), never through the slot.
+const PD = 0x1000; // page directory
+const PT0 = 0x2000; // page table of linear 0–4 MiB
+const PT2 = 0x3000; // page table of linear 8–12 MiB (entry 0 only)
+/** PDE 3: a supervisor 4 MiB identity page at 12 MiB, the alias of the PSE slot's frame. */
+const PG_ALIAS_4M = 0xc00000;
+const PG_CR2 = SAVE + 80; // CR2 saved by the emitter
+
+/** A paging-structure entry the generator sets per sequence, and the record compares. */
+interface PgSlot {
+  /** Physical (= linear) address of the entry. */
+  entry: number;
+  /** Linear address it maps (the page, or the 4 MiB region). */
+  lin: number;
+  /** Frame it maps (for 'pde': the page table). */
+  frame: number;
+  /** pte: 4 KiB page; pse: 4 MiB page (PDE with PS = 1); pde: PDE of a page table. */
+  kind: 'pte' | 'pse' | 'pde';
+  /** Rights (bits 0–2: P, R/W, U/S) the generator prefers for it. */
+  usual: number;
+}
+export const PG_SLOTS: readonly PgSlot[] = [
+  { entry: PT0 + 8 * 4, lin: 0x8000, frame: 0x184000, kind: 'pte', usual: 7 }, // the scratch buffer: always P, R/W, U/S
+  { entry: PT0 + 9 * 4, lin: 0x9000, frame: 0x182000, kind: 'pte', usual: 5 }, // read-only
+  { entry: PT0 + 0xa * 4, lin: 0xa000, frame: 0x180000, kind: 'pte', usual: 3 }, // supervisor
+  { entry: PT0 + 0xb * 4, lin: 0xb000, frame: 0x183000, kind: 'pte', usual: 0 }, // not present
+  { entry: PT0 + 0xc * 4, lin: 0xc000, frame: 0x181000, kind: 'pte', usual: 7 },
+  { entry: PT0 + 0x3ff * 4, lin: 0x3ff000, frame: 0x186000, kind: 'pte', usual: 7 }, // last page below the PSE page
+  { entry: PD + 1 * 4, lin: 0x400000, frame: PG_ALIAS_4M, kind: 'pse', usual: 7 }, // 4 MiB page
+  { entry: PD + 2 * 4, lin: 0x800000, frame: PT2, kind: 'pde', usual: 7 }, // rights of the PDE AND the PTE (SDM Vol. 3 §4.6)
+  { entry: PT2, lin: 0x800000, frame: 0x185000, kind: 'pte', usual: 7 },
+];
+/** Page boundaries the generator aims accesses at; the record holds 32 bytes on each side. */
+export const PG_BOUNDARIES: readonly number[] = [0x9000, 0xa000, 0xb000, 0xc000, 0x400000, 0x800000];
+const PG_WIN = 32;
+/** Frame (identity alias) of a byte in the paged region, as the slots map it. */
+function pgPhys(lin: number): number {
+  if (lin >= 0x400000 && lin < 0x800000) return PG_ALIAS_4M + (lin - 0x400000);
+  const s = PG_SLOTS.find((x) => x.kind === 'pte' && x.lin === (lin & ~0xfff));
+  if (s === undefined) throw new Error(`no paging slot maps ${hex(lin)}`);
+  return s.frame + (lin & 0xfff);
+}
+/** Extra record bytes in the paged modes: CR2, the slot entries, the boundary windows. */
+const PG_EXT = 4 + PG_SLOTS.length * 4 + PG_BOUNDARIES.length * 2 * PG_WIN;
+export const recordSize = (m: Mode): number => RECORD + (paged(m) ? PG_EXT : 0);
+
 /** Deepest the generator lets a sequence push (bytes below STK_TOP), and highest it pops. */
 const MAX_PUSH = 40;
 const MAX_POP = 24;
@@ -128,6 +204,8 @@ export interface Sequence {
   items: Item[];
   /** CMP used to define all arithmetic flags before a reader (one per item). */
   definers: string[];
+  /** Paged modes: the value of each PG_SLOTS entry, and CR0.WP, when the sequence starts. */
+  paging?: { entries: number[]; wp: boolean };
 }
 
 // ---- fast-check arbitraries ---------------------------------------------------------
@@ -144,11 +222,25 @@ const size2 = fc.constantFrom(2, 4);
 const wreg = (size: number): fc.Arbitrary<number> => (size === 1 ? fc.integer({ min: 0, max: 7 }) : fc.constantFrom(0, 1, 2, 3, 5, 6, 7));
 const immFor = (size: number): fc.Arbitrary<number> => u32.map((v) => (size === 1 ? v & 0xff : size === 2 ? v & 0xffff : v >>> 0));
 
-/** A memory operand inside the scratch buffer, sometimes with the other address size. */
+/**
+ * Paged modes: an address near one of PG_BOUNDARIES, mostly so that an access of
+ * `size` bytes straddles it (its two pages usually differ in rights or presence).
+ */
+function pgAddrArb(size: number): fc.Arbitrary<number> {
+  return fc
+    .tuple(fc.constantFrom(...PG_BOUNDARIES), fc.oneof({ weight: 3, arbitrary: fc.integer({ min: -size - 1, max: 1 }) }, { weight: 2, arbitrary: fc.integer({ min: -PG_WIN, max: PG_WIN - size }) }))
+    .map(([b, d]) => b + Math.max(-PG_WIN, Math.min(PG_WIN - size, d)));
+}
+
+/** A memory operand inside the scratch buffer (or, paged, near a page boundary), sometimes with the other address size. */
 function memArb(mode: Mode, size: number): fc.Arbitrary<string> {
-  return fc.tuple(fc.integer({ min: 0, max: BUF_LEN - size }), fc.integer({ min: 0, max: 3 })).map(([off, alt]) => {
-    const force = alt === 0 ? (bits16(mode) ? 'dword ' : 'word ') : '';
-    return `${SZ[size]} [${force}${hex(BUF + off)}]`;
+  const addr = paged(mode)
+    ? fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: BUF_LEN - size }).map((off) => BUF + off) }, { weight: 1, arbitrary: pgAddrArb(size) })
+    : fc.integer({ min: 0, max: BUF_LEN - size }).map((off) => BUF + off);
+  return fc.tuple(addr, fc.integer({ min: 0, max: 3 })).map(([a, alt]) => {
+    // A 16-bit address cannot reach the boundaries above 64 KiB.
+    const force = alt === 0 && a + size <= 0x10000 ? (bits16(mode) ? 'dword ' : 'word ') : '';
+    return `${SZ[size]} [${force}${hex(a)}]`;
   });
 }
 
@@ -386,6 +478,11 @@ function stackArb(mode: Mode): fc.Arbitrary<Item> {
 }
 
 function stringArb(mode: Mode): fc.Arbitrary<Item> {
+  // Paged modes: sometimes start ESI or EDI within 4 bytes of a page boundary, so the string
+  // crosses it in either direction and stays inside the compared windows (7 elements of 4 bytes).
+  const pgStart: fc.Arbitrary<number> = paged(mode)
+    ? fc.oneof({ weight: 2, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...PG_BOUNDARIES), fc.integer({ min: -4, max: 4 })).map(([b, d]) => b + d) })
+    : fc.constant(-1);
   return fc
     .tuple(
       fc.constantFrom('movs', 'stos', 'lods', 'cmps', 'scas'),
@@ -398,15 +495,19 @@ function stringArb(mode: Mode): fc.Arbitrary<Item> {
       fc.integer({ min: 0, max: 3 }), // 0: other address size
       fc.constantFrom('', '', 'es ', 'ss '),
       fc.integer({ min: 0, max: 0xffff }),
+      pgStart,
+      pgStart,
     )
-    .map(([op, size, pfx, n, a, b, df, as, seg, garbage]) => {
+    .map(([op, size, pfx, n, a, b, df, as, seg, garbage, pa, pb]) => {
       const altAddr = as === 0;
       const a16 = bits16(mode) ? !altAddr : altAddr;
       // With 16-bit addressing the upper halves of ESI/EDI/ECX must be ignored: give them garbage.
       const hi = a16 ? garbage << 16 : 0;
+      const src = pa >= 0 && (!a16 || pa < 0xffe0) ? pa : BUF + a;
+      const dst = pb >= 0 && (!a16 || pb < 0xffe0) ? pb : BUF + b;
       const parts: Part[] = [];
-      parts.push(part(`mov esi, ${hex((hi | (BUF + a)) >>> 0)}`, 'mov', 4));
-      parts.push(part(`mov edi, ${hex((hi | (BUF + b)) >>> 0)}`, 'mov', 4));
+      parts.push(part(`mov esi, ${hex((hi | src) >>> 0)}`, 'mov', 4));
+      parts.push(part(`mov edi, ${hex((hi | dst) >>> 0)}`, 'mov', 4));
       parts.push(part(`mov ecx, ${hex((hi | n) >>> 0)}`, 'mov', 4));
       if (df === 0) parts.push(part('cld', 'cld'));
       if (df === 1) parts.push(part('std', 'std'));
@@ -448,12 +549,18 @@ const LOCKABLE_OPS = new Set(['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'i
 function addrArb(mode: Mode): fc.Arbitrary<Item> {
   const r32 = fc.constantFrom(0, 1, 2, 3, 5, 6, 7);
   const op = fc.constantFrom('add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'mov', 'mov<', 'inc', 'dec', 'neg', 'not', 'xchg', 'cmpxchg', 'xadd', 'test', 'shl1', 'rcr1', 'movzx', 'movsx', 'bts', 'setne');
+  // Paged modes: sometimes a target next to a page boundary instead of one in the buffer.
+  const pgTarget: fc.Arbitrary<number> = paged(mode) ? fc.oneof({ weight: 3, arbitrary: fc.constant(-1) }, { weight: 2, arbitrary: pgAddrArb(4) }) : fc.constant(-1);
   return fc
-    .tuple(fc.boolean(), r32, fc.option(r32, { nil: -1 }), fc.constantFrom(1, 2, 4, 8), fc.oneof(fc.constant(0), fc.integer({ min: -128, max: 127 }), fc.integer({ min: -0x80000000, max: 0x7fffffff })), u32, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: BUF_LEN - 4 }), fc.constantFrom('', '', 'ds:', 'es:', 'ss:', 'fs:', 'gs:'), op, size3, wreg(1), fc.integer({ min: 0, max: 4 }), u32)
-    .map(([a32, base, index0, scale, disp, ival, rm16, t, seg, o, size0, reg, lockDie, garbage]) => {
+    .tuple(
+      fc.tuple(fc.boolean(), r32, fc.option(r32, { nil: -1 }), fc.constantFrom(1, 2, 4, 8), fc.oneof(fc.constant(0), fc.integer({ min: -128, max: 127 }), fc.integer({ min: -0x80000000, max: 0x7fffffff })), u32, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: BUF_LEN - 4 }), fc.constantFrom('', '', 'ds:', 'es:', 'ss:', 'fs:', 'gs:'), op, size3, wreg(1), fc.integer({ min: 0, max: 4 }), u32),
+      pgTarget,
+    )
+    .map(([[a32, base, index0, scale, disp, ival, rm16, t, seg, o, size0, reg, lockDie, garbage], pt]) => {
       const parts: Part[] = [];
       let ea: string;
-      const target = BUF + t;
+      // (A 16-bit effective address cannot reach the boundaries above 64 KiB.)
+      const target = pt >= 0 && (a32 || pt < 0xfff0) ? pt : BUF + t;
       if (a32) {
         const index = index0 === base ? -1 : index0;
         const iv = index >= 0 ? ival >>> 0 : 0;
@@ -565,8 +672,8 @@ function segArb(mode: Mode): fc.Arbitrary<Item> {
           const osz = bits16(mode) ? 2 : 4;
           // (0x18 is the image's code segment in pm16: writes through it must not reach the code.)
           if (mode === 'pm16' && (sel & 0xfffc) === 0x18) sel = 0x08;
-          // pm3: the ring-3 data selector is 0x23; ring-0 selectors fail the privilege check.
-          if (mode === 'pm3' && sel === 0x10 && (off & 1) !== 0) sel = 0x23;
+          // pm3/pg3: the ring-3 data selector is 0x23; ring-0 selectors fail the privilege check.
+          if (ring3(mode) && sel === 0x10 && (off & 1) !== 0) sel = 0x23;
           const rr = regName(r, osz);
           if (prot(mode)) return item(part(`mov word [${hex(BUF + off + osz)}], ${hex(sel)}`, 'mov', 2), part(`${op} ${rr}, ${mm}`, op, osz), part(`mov ${R16[r === 0 ? 1 : 0]}, ${dst}`, 'mov', 2));
           return item(part(`${op} ${rr}, ${mm}`, op, 2), part(`mov ${R16[r === 0 ? 1 : 0]}, ${dst}`, 'mov', 2), part(`mov ${R16[r === 0 ? 1 : 0]}, ds`, 'mov', 2), part(`mov ${dst}, ${R16[r === 0 ? 1 : 0]}`, 'mov', 2));
@@ -668,7 +775,34 @@ function miscArb(mode: Mode): fc.Arbitrary<Item> {
   );
 }
 
+/**
+ * Paged modes: INVLPG near a boundary, CR3 reloads (both flush translations the sequence
+ * has cached, so later accesses walk the tables again and set A/D bits anew), reads of
+ * CR0/CR2/CR3/CR4, and a CR0.WP toggle. At CPL 3 (pg3) each is #GP(0) (SDM Vol. 2 INVLPG, MOV CR).
+ */
+function pagingArb(): fc.Arbitrary<Item> {
+  return fc.tuple(fc.integer({ min: 0, max: 3 }), wreg(4), pgAddrArb(1), fc.constantFrom(0, 2, 3, 4)).map(([form, r, a, cr]) => {
+    const rn = R32[r];
+    switch (form) {
+      case 0:
+        return item(part(`invlpg [${hex(a)}]`, 'invlpg'));
+      case 1:
+        return item(part(`mov ${rn}, cr3`, 'mov'), part(`mov cr3, ${rn}`, 'mov'));
+      case 2:
+        return item(part(`mov ${rn}, cr${cr}`, 'mov'));
+      default:
+        return item(part(`mov ${rn}, cr0`, 'mov'), part(`xor ${rn}, 0x10000`, 'xor'), part(`mov cr0, ${rn}`, 'mov'));
+    }
+  });
+}
+
 function itemArb(mode: Mode): fc.Arbitrary<Item> {
+  // At CPL 3 every paging item is #GP(0) and ends the sequence: keep those rare there.
+  if (paged(mode)) return fc.oneof({ weight: ring3(mode) ? 60 : 12, arbitrary: baseItemArb(mode) }, { weight: 1, arbitrary: pagingArb() });
+  return baseItemArb(mode);
+}
+
+function baseItemArb(mode: Mode): fc.Arbitrary<Item> {
   return fc.oneof(
     { weight: 10, arbitrary: aluArb(mode) },
     { weight: 3, arbitrary: unaryArb(mode) },
@@ -700,7 +834,36 @@ export function sequenceArb(mode: Mode): fc.Arbitrary<Sequence> {
     memSeed: fc.integer({ min: 1, max: 0xffffffff }),
     items: fc.array(itemArb(mode), { minLength: 4, maxLength: 12 }),
     definers: fc.array(fc.tuple(fc.constantFrom(0, 1, 2, 3, 5, 6, 7), fc.constantFrom(0, 1, 2, 3, 5, 6, 7)), { minLength: 12, maxLength: 12 }).map((a) => a.map(([x, y]) => `cmp ${R32[x]}, ${R32[y]}`)),
+    ...(paged(mode) ? { paging: pagingSetupArb() } : {}),
   });
+}
+
+/**
+ * The slot entries of one sequence: each slot mostly has its usual rights, otherwise
+ * read-only, supervisor-only, both, or not present (then the processor ignores every
+ * other bit, SDM Vol. 3 §4.3, and must leave them as they are). A and D start set or
+ * clear at random (the processor sets them, never clears them: SDM Vol. 3 §4.8); PWT,
+ * PCD, G (CR4.PGE is 0) and the software-available bits 9–11 are random too.
+ */
+function pagingSetupArb(): fc.Arbitrary<{ entries: number[]; wp: boolean }> {
+  const entry = (slot: PgSlot): fc.Arbitrary<number> =>
+    fc
+      .tuple(
+        slot.lin === BUF ? fc.constant(7) : fc.oneof({ weight: 6, arbitrary: fc.constant(slot.usual) }, { weight: 4, arbitrary: fc.constantFrom(7, 5, 3, 1) }, { weight: 1, arbitrary: fc.constantFrom(0, 2, 4, 6) }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 0xfff }),
+      )
+      .map(([rights, ad, junk]) => {
+        // A not-present entry is all software bits (but keep the frame so a wrong P check shows).
+        if ((rights & 1) === 0) return (slot.frame | (junk & ~1)) >>> 0;
+        const a = ad & 1 ? 0x20 : 0;
+        const d = ad & 2 ? 0x40 : 0;
+        const other = junk & 0xe18; // bits 3, 4 (PWT, PCD), 9–11 (available)
+        if (slot.kind === 'pse') return (slot.frame | 0x80 | other | (junk & 0x100) | a | d | rights) >>> 0;
+        if (slot.kind === 'pde') return (slot.frame | other | (junk & 0x140) | a | rights) >>> 0; // bits 6 and 8 are ignored in a PDE of a page table
+        return (slot.frame | other | (junk & 0x100) | a | d | rights) >>> 0;
+      });
+  return fc.record({ entries: fc.tuple(...PG_SLOTS.map(entry)), wp: fc.boolean() });
 }
 
 // ---- static legalisation: flag reads, stack depth, branch targets ------------------
@@ -780,6 +943,60 @@ export function bodyLines(seq: Sequence, id: string): string[] {
 
 // ---- image ------------------------------------------------------------------------
 
+/** Paged modes: the frame aliases and lengths of the halves of the boundary windows, in record order. */
+function pgWindows(mode: Mode): [number, number][] {
+  if (!paged(mode)) return [];
+  return PG_BOUNDARIES.flatMap((b): [number, number][] => [
+    [pgPhys(b - PG_WIN), PG_WIN],
+    [pgPhys(b), PG_WIN],
+  ]);
+}
+
+/**
+ * Paged modes, once at start-up (ring 0, flat segments): build the page directory and
+ * PT0, then set CR4.PSE, CR3 and CR0.PG (SDM Vol. 3 §4.3). The slot entries are
+ * written again before every sequence (`pagingPrologue`).
+ */
+function pagingOn(L: (s: string) => void): void {
+  // Fast A20 (port 92h bit 1; bit 0 would reset): the slots' frames lie above 1 MiB.
+  L('  in al, 0x92\n  or al, 2\n  and al, 0xfe\n  out 0x92, al');
+  L(`  mov edi, ${hex(PD)}`);
+  L('  xor eax, eax');
+  L(`  mov ecx, ${(PT2 + 0x1000 - PD) / 4}`);
+  L('  rep stosd');
+  L(`  mov dword [${hex(PD)}], ${hex(PT0 | 7)}`);
+  // PDE 3: supervisor, writable 4 MiB identity page (PS = 1) through which the runtime reaches the PSE slot's frame.
+  L(`  mov dword [${hex(PD + 12)}], ${hex(PG_ALIAS_4M | 0x83)}`);
+  L(`  mov edi, ${hex(PT0)}`);
+  L('  mov eax, 7');
+  L('.pt0:');
+  L('  stosd');
+  L('  add eax, 0x1000');
+  L(`  cmp edi, ${hex(PT0 + 0x1000)}`);
+  L('  jb .pt0');
+  L('  mov eax, cr4\n  or eax, 0x10\n  mov cr4, eax');
+  L(`  mov eax, ${hex(PD)}\n  mov cr3, eax`);
+  // CD and NW are set at reset (SDM Vol. 3 §9.1.1, Table 9-1: CR0 = 60000010H) and the
+  // firmware that boots the QEMU image clears them; our CPU starts without firmware, so
+  // the runtime clears them itself (CR0 is readable by the sequences here).
+  L('  mov eax, cr0\n  and eax, 0x9fffffff\n  or eax, 0x80000000\n  mov cr0, eax');
+}
+
+/**
+ * Paged modes, before each sequence (ring 0): write the slot entries, set CR0.WP, reload
+ * CR3 so no translation of the previous sequence (or of these entries' old values)
+ * survives (SDM Vol. 3 §4.10.4.1), and clear CR2 so the record shows only this
+ * sequence's page fault.
+ */
+function pagingPrologue(seq: Sequence): string[] {
+  const p = seq.paging;
+  if (p === undefined) throw new Error('paged sequence without a paging setup');
+  const out = PG_SLOTS.map((s, k) => `  mov dword [${hex(s.entry)}], ${hex(p.entries[k])}`);
+  out.push('  mov eax, cr0', `  ${p.wp ? 'or eax, 0x10000' : 'and eax, ~0x10000'}`, '  mov cr0, eax');
+  out.push('  mov eax, cr3', '  mov cr3, eax', '  xor eax, eax', '  mov cr2, eax');
+  return out;
+}
+
 function runtime(mode: Mode): string {
   // Bitness of the runtime code (the v86 runtime is 32-bit ring-0 code, its sequences 16-bit).
   const b = bits16(mode) && mode !== 'v86' ? 16 : 32;
@@ -809,7 +1026,7 @@ function runtime(mode: Mode): string {
     L('  jmp s0');
     L('rm_idt_desc: dw 0x3ff');
     L('  dd 0');
-  } else if (mode === 'pm') {
+  } else if (mode === 'pm' || mode === 'pg') {
     L('bits 16');
     L('start:');
     L('  cli');
@@ -843,6 +1060,7 @@ function runtime(mode: Mode): string {
       L(`  mov [${hex(IDT + v * 8 + 6)}], ax`);
     }
     L('  lidt [idt_desc]');
+    if (paged(mode)) pagingOn(L);
     L('  jmp s0');
   }
   if (mode === 'v86') {
@@ -886,7 +1104,7 @@ function runtime(mode: Mode): string {
     L('  lidt [cs:idt_desc]');
     L('  jmp s0');
   }
-  if (mode === 'pm3') {
+  if (ring3(mode)) {
     // Flat protected mode with ring-3 code (0x1B) and data (0x23) segments and a TSS whose
     // ring-0 stack takes exception frames and the end-of-sequence INT 0x30 (a DPL 3 gate).
     L('bits 16');
@@ -929,6 +1147,7 @@ function runtime(mode: Mode): string {
     L('  mov ax, 0x28');
     L('  ltr ax');
     L('  lidt [idt_desc]');
+    if (paged(mode)) pagingOn(L);
     L('  jmp s0');
   }
   if (mode === 'pm16') {
@@ -980,10 +1199,11 @@ function runtime(mode: Mode): string {
   L(`  mov dword [${hex(SAVE + 8)}], 0`);
   L(`  mov dword [${hex(SAVE + 12)}], 0`);
   // A sequence may have loaded ES, FS or GS: make them flat again.
-  L(`  mov dx, ${mode === 'pm3' ? 0x23 : prot(mode) || mode === 'v86' ? 0x10 : 0}`);
+  L(`  mov dx, ${ring3(mode) ? 0x23 : prot(mode) || mode === 'v86' ? 0x10 : 0}`);
   L('  mov es, dx\n  mov fs, dx\n  mov gs, dx');
   L('  cld');
-  L(`  mov edi, ${hex(BUF)}`);
+  // Paged: the buffer and the boundary windows are written through their frames' identity aliases.
+  L(`  mov edi, ${hex(paged(mode) ? pgPhys(BUF) : BUF)}`);
   L(`  mov ecx, ${BUF_LEN / 4}`);
   L('.f1:');
   L('  call xs');
@@ -995,13 +1215,21 @@ function runtime(mode: Mode): string {
   L('  call xs');
   L('  stosd');
   L(`  ${b === 16 ? 'a32 ' : ''}loop .f2`);
+  for (const [k, [a]] of pgWindows(mode).entries()) {
+    L(`  mov edi, ${hex(a)}`);
+    L(`  mov ecx, ${PG_WIN / 4}`);
+    L(`.w${k}:`);
+    L('  call xs');
+    L('  stosd');
+    L(`  loop .w${k}`);
+  }
   L(`  out ${hex(PORT_MARK)}, al`);
   L('  ret');
   L('xs:');
   L('  mov edx, eax\n  shl edx, 13\n  xor eax, edx\n  mov edx, eax\n  shr edx, 17\n  xor eax, edx\n  mov edx, eax\n  shl edx, 5\n  xor eax, edx\n  ret');
   // Normal end of a sequence: save GPRs and EFLAGS without touching the stack window.
   L('capture:');
-  if (mode === 'pm3') {
+  if (ring3(mode)) {
     // Reached through INT 0x30 from ring 3: the frame (EIP CS EFLAGS ESP SS) is on the ring-0 stack.
     for (let r = 0; r < 8; r++) if (r !== 4) L(`  mov [${hex(SAVE + 16 + r * 4)}], ${R32[r]}`);
     saveSregs();
@@ -1066,7 +1294,7 @@ function runtime(mode: Mode): string {
     // The pushed FLAGS may hold undefined flags: clear that slot of the stack window.
     L('  mov bx, sp');
     L('  mov word [bx-2], 0');
-  } else if (mode === 'pm3') {
+  } else if (ring3(mode)) {
     // From ring 3 the frame is on the ring-0 stack and ends with the old ESP and SS.
     L(`  pop dword [${hex(SAVE + 8)}]`);
     L(`  pop dword [${hex(SCRATCH)}]`);
@@ -1091,8 +1319,10 @@ function runtime(mode: Mode): string {
   L(`  mov esp, ${hex(RT_STACK)}`);
   L('emit:');
   L('  cld');
+  if (paged(mode)) L(`  mov eax, cr2\n  mov [${hex(PG_CR2)}], eax`);
   L('  mov dx, 0xe9');
-  for (const [a, n] of [[SAVE, HEADER], [BUF, BUF_LEN], [STK_WIN, STK_WIN_LEN]]) {
+  const pgOut: [number, number][] = paged(mode) ? [[PG_CR2, 4], ...PG_SLOTS.map((s): [number, number] => [s.entry, 4]), ...pgWindows(mode)] : [];
+  for (const [a, n] of [[SAVE, HEADER], [paged(mode) ? pgPhys(BUF) : BUF, BUF_LEN], [STK_WIN, STK_WIN_LEN], ...pgOut]) {
     L(`  mov esi, ${hex(a)}`);
     L(`  mov ecx, ${n}`);
     L('  rep outsb');
@@ -1125,13 +1355,14 @@ export function batchSource(mode: Mode, seqs: readonly Sequence[]): string {
     out.push(`  mov ecx, ${i + 1 < seqs.length ? `s${i + 1}` : 'done'}`);
     if (mode === 'v86') out.push(`  mov edx, e${i}`);
     out.push('  call begin');
+    if (paged(mode)) out.push(...pagingPrologue(s));
     if (mode === 'v86') {
       // Enter V86 with IRETD: GS FS DS ES SS ESP EFLAGS (VM, random IOPL) CS EIP (SDM Vol. 3 §20.2.5).
       out.push('  push dword 0', '  push dword 0', '  push dword 0', '  push dword 0', '  push dword 0', `  push dword ${hex(STK_TOP)}`);
       out.push(`  push dword ${hex(s.flags | 0x20000 | ((s.memSeed & 3) << 12))}`, '  push dword 0x1000', `  push dword b${i}`);
       for (let r = 0; r < 8; r++) if (r !== 4) out.push(`  mov ${R32[r]}, ${hex(s.regs[r])}`);
       out.push('  iretd', 'bits 16');
-    } else if (mode === 'pm3') {
+    } else if (ring3(mode)) {
       // Enter ring 3 with IRETD (SS:ESP, EFLAGS with a random IOPL, CS:EIP); INT 0x30 ends it.
       out.push('  push dword 0x23', `  push dword ${hex(STK_TOP)}`, `  push dword ${hex(s.flags | ((s.memSeed & 3) << 12))}`, '  push dword 0x1b', `  push dword b${i}`);
       for (let r = 0; r < 8; r++) if (r !== 4) out.push(`  mov ${R32[r]}, ${hex(s.regs[r])}`);
@@ -1146,7 +1377,7 @@ export function batchSource(mode: Mode, seqs: readonly Sequence[]): string {
     for (const l of bodyLines(s, String(i))) out.push('  ' + l);
     out.push(`e${i}:`);
     if (mode === 'v86') out.push('  hlt', 'bits 32');
-    else out.push(mode === 'pm3' ? '  int 0x30' : '  jmp capture');
+    else out.push(ring3(mode) ? '  int 0x30' : '  jmp capture');
   });
   return out.join('\n') + '\n';
 }
@@ -1247,11 +1478,16 @@ export interface OurRun {
   out: Uint8Array;
   /** Per sequence: flags the SDM leaves undefined at the end (or at the fault). */
   undefMask: number[];
+  /** Per sequence: EIPs of shifts, rotates and SHLD/SHRD with a memory destination that ran with a masked count of 0 (see qemu-zero-count-shift-store). */
+  zeroShifts: number[][];
 }
+
+const SHIFT_MNS = new Set(['rol', 'ror', 'rcl', 'rcr', 'shl', 'sal', 'shr', 'sar', 'shld', 'shrd']);
 
 /** Run the batch body on our CPU (model p6) and track undefined flags per sequence. */
 export function runOurs(mode: Mode, body: Uint8Array): OurRun {
-  const memory = new PhysicalMemory(2 << 20);
+  // Paged modes map a 4 MiB page to 12 MiB: give our CPU the 16 MiB QEMU runs with.
+  const memory = new PhysicalMemory(paged(mode) ? 16 << 20 : 2 << 20);
   const io = new IoBus();
   const clock = new VirtualClock(1e6);
   const chunks: Uint8Array[] = [];
@@ -1284,6 +1520,7 @@ export function runOurs(mode: Mode, body: Uint8Array): OurRun {
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const count = dv.getUint32(4, true);
   const undefMask: number[] = [];
+  const zeroShifts: number[][] = [];
   const tables = modelTables('p6');
   const d = new Decoded();
   let budget = 2_000_000_000;
@@ -1294,10 +1531,11 @@ export function runOurs(mode: Mode, body: Uint8Array): OurRun {
     while (!marked && !exited && !cpu.halted && budget > 0) budget -= cpu.run(1 << 20);
     if (!marked) throw new Error(`our CPU stopped before sequence ${i} (eip ${hex(cpu.eip)}, halted ${String(cpu.halted)}, triple fault ${String(cpu.tripleFaulted)})`);
     for (let k = 0; cpu.eip !== b; k++) {
-      if (k > 100) throw new Error(`our CPU did not reach sequence ${i}`);
+      if (k > 200) throw new Error(`our CPU did not reach sequence ${i}`);
       cpu.run(1);
     }
     let mask = 0;
+    const zero: number[] = [];
     for (let k = 0; cpu.eip !== e; k++) {
       if (k > 10_000) throw new Error(`sequence ${i} does not finish on our CPU`);
       const at = cpu.eip;
@@ -1309,6 +1547,7 @@ export function runOurs(mode: Mode, body: Uint8Array): OurRun {
         const count = cnt === '1' ? 1 : cnt === 'CL' ? cpu.r[1] & 0xff : d.imm & 0xff;
         const repCount = d.rep !== 0 ? (d.a32 ? cpu.r[1] >>> 0 : cpu.r[1] & 0xffff) : -1;
         eff = flagEffect(s.mn, d.size[0] || 1, count, repCount);
+        if (SHIFT_MNS.has(s.mn) && d.kind[0] === K.Mem && (count & 31) === 0) zero.push(at);
       }
       cpu.run(1);
       // Left the block other than by a branch inside it: an exception stub took over.
@@ -1316,6 +1555,7 @@ export function runOurs(mode: Mode, body: Uint8Array): OurRun {
       mask = (mask & ~eff.written) | eff.undefined;
     }
     undefMask.push(mask);
+    zeroShifts.push(zero);
   }
   while (!exited && !cpu.halted && budget > 0) budget -= cpu.run(1 << 20);
   chunks.push(cur.subarray(0, len));
@@ -1326,7 +1566,7 @@ export function runOurs(mode: Mode, body: Uint8Array): OurRun {
     out.set(c, o);
     o += c.length;
   }
-  return { out, undefMask };
+  return { out, undefMask, zeroShifts };
 }
 
 // ---- comparison -----------------------------------------------------------------------
@@ -1342,14 +1582,21 @@ export interface SeqRecord {
   sregs: number[];
   buf: Uint8Array;
   stack: Uint8Array;
+  /** Paged modes: CR2, the PG_SLOTS entries, and the bytes of the boundary windows (PG_BOUNDARIES order, 32 below and 32 above each). */
+  pg?: { cr2: number; entries: number[]; mem: Uint8Array };
 }
 
-export function parseRecord(out: Uint8Array, i: number): SeqRecord | undefined {
-  const at = i * RECORD;
-  if (at + RECORD > out.length) return undefined;
-  const dv = new DataView(out.buffer, out.byteOffset + at, RECORD);
+export function parseRecord(out: Uint8Array, i: number, mode: Mode = 'pm'): SeqRecord | undefined {
+  const size = recordSize(mode);
+  const at = i * size;
+  if (at + size > out.length) return undefined;
+  const dv = new DataView(out.buffer, out.byteOffset + at, size);
   const u = (o: number): number => dv.getUint32(o, true);
+  const pg = paged(mode)
+    ? { cr2: u(RECORD), entries: PG_SLOTS.map((_, k) => u(RECORD + 4 + 4 * k)), mem: out.subarray(at + RECORD + 4 + 4 * PG_SLOTS.length, at + size) }
+    : undefined;
   return {
+    ...(pg ? { pg } : {}),
     index: u(0),
     fault: u(4),
     faultEip: u(8),
@@ -1380,6 +1627,8 @@ export interface DiffContext {
   /** Names of the differing fields ('eax', 'eflags', 'buf+0x12', 'stack+0x3c', 'fault', …). */
   fields: string[];
   undefMask: number;
+  /** EIPs of memory shifts our CPU ran with a masked count of 0 (OurRun.zeroShifts). */
+  zeroShifts: number[];
   /** Disassembly of the sequence as our decoder sees it. */
   code: string[];
   /** The image bytes at an address (EIP in real mode is CS-relative), up to 16. */
@@ -1395,6 +1644,8 @@ function opcodeAt(ctx: DiffContext, eip: number): { op: number; reg: number } {
   while (i < b.length && [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3].includes(b[i])) i++;
   return { op: b[i] ?? -1, reg: ((b[i + 1] ?? 0) >> 3) & 7 };
 }
+
+const PF = 14 + 1; // record fault field of a page fault
 
 /**
  * QEMU deviations found by this test, each with a citation. Empty means every
@@ -1428,10 +1679,59 @@ export const QEMU_DIFFERENCES: KnownDifference[] = [
     applies: (ctx) => {
       const { ours, theirs } = ctx;
       if (!prot(ctx.mode) || ours.fault !== 13 + 1 || ours.faultErr !== 0) return false;
-      // QEMU ran past our faulting instruction: no fault, or one further on.
-      if (theirs.fault !== 0 && theirs.faultEip <= ours.faultEip) return false;
-      // ES, FS or GS held a null or a code-segment selector when our CPU faulted.
-      return [0, 4, 5].some((k) => (ours.sregs[k] & 0xfffc) === 0 || (ours.sregs[k] & 0xfffc) === 0x08);
+      // QEMU ran past our faulting instruction: no fault, or one further on, or (paged
+      // modes) a page fault on this very access, which it went on to translate.
+      const pastIt = theirs.fault === 0 || theirs.faultEip > ours.faultEip || (theirs.fault === PF && theirs.faultEip === ours.faultEip);
+      if (!pastIt) return false;
+      // ES, FS or GS held a null or a code-segment selector (0x08; 0x18 is the ring-3 code
+      // segment in pm3/pg3, and beyond the GDT limit in the other flat modes) when our CPU faulted.
+      return [0, 4, 5].some((k) => [0, 0x08, 0x18].includes(ours.sregs[k] & 0xfffc));
+    },
+  },
+  {
+    id: 'qemu-zero-count-shift-store',
+    explanation:
+      'QEMU 7.2 stores the destination of a shift or rotate (and of SHLD/SHRD) with a memory operand even when the masked count is 0: ' +
+      'it sets the dirty flag of the page, and raises #PF (W/R = 1) on a page it may read but not write. The instruction does nothing with a count of 0, ' +
+      'so our CPU reads the operand (limit and page checks, accessed flag) but does not write it: no dirty flag, no write fault.',
+    citation:
+      'Intel SDM Vol. 2B, SAL/SAR/SHL/SHR and RCL/RCR/ROL/ROR "Operation": DEST is assigned only inside the WHILE (tempCOUNT ≠ 0) loop; ' +
+      'SHLD/SHRD "Operation": "IF (COUNT = 0) THEN No operation". Vol. 3A §4.8: the dirty flag is set "whenever there is a write to a linear address".',
+    applies: (ctx) => {
+      const { ours, theirs } = ctx;
+      if (ctx.zeroShifts.length === 0) return false;
+      // QEMU's store faulted where our CPU went on.
+      if (theirs.fault === PF && (theirs.faultErr & 2) !== 0 && ctx.zeroShifts.includes(theirs.faultEip)) return ours.fault === 0 || ours.faultEip > theirs.faultEip;
+      // Otherwise only dirty flags that QEMU set and our CPU did not.
+      if (!ours.pg || !theirs.pg) return false;
+      return ctx.fields.every((f) => {
+        const k = PG_SLOTS.findIndex((s) => pgEntryName(s) === f);
+        return k >= 0 && (ours.pg?.entries[k] ?? 0) + 0x40 === (theirs.pg?.entries[k] ?? 0) && PG_SLOTS[k].kind !== 'pde';
+      });
+    },
+  },
+  {
+    id: 'qemu-fault-flags-materialised',
+    explanation:
+      'QEMU 7.2 (TCG) converts its lazy condition codes into EFLAGS (changing the recorded flag state) before the memory access of RCL/RCR m and SETcc m; ' +
+      'when that access faults, it restores the previous instruction\'s lazy-flag state but not the overwritten operands, so the exception frame gets garbage EFLAGS ' +
+      '(e.g. 0x406 after `cmp dh, 0x59`, or SF set and ZF clear after `cmp edi, edi`). Our CPU pushes the flags as they were before the faulting instruction. ' +
+      'Only the saved EFLAGS of that one fault differ.',
+    citation:
+      'Intel SDM Vol. 3A §6.5 (Exception Classifications): for a fault "the processor restores the machine state to the state prior to the beginning of execution of the faulting instruction"; ' +
+      '§6.12.1: the handler\'s stack holds that EFLAGS.',
+    applies: (ctx) => {
+      const { ours, theirs } = ctx;
+      if (ours.fault === 0 || ours.fault !== theirs.fault || ours.faultEip !== theirs.faultEip || ours.faultErr !== theirs.faultErr) return false;
+      if (!ctx.fields.every((f) => f === 'eflags')) return false;
+      const b = ctx.bytesAt(ours.faultEip);
+      let i = 0;
+      while (i < b.length && [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3].includes(b[i])) i++;
+      const modrm = b[i] === 0x0f ? (b[i + 2] ?? 0) : (b[i + 1] ?? 0);
+      if ((modrm >> 6) === 3) return false;
+      const rclRcr = [0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3].includes(b[i]) && [2, 3].includes((modrm >> 3) & 7);
+      const setcc = b[i] === 0x0f && (b[i + 1] ?? 0) >= 0x90 && (b[i + 1] ?? 0) <= 0x9f;
+      return rclRcr || setcc;
     },
   },
   {
@@ -1480,7 +1780,24 @@ export function diffFields(a: SeqRecord, b: SeqRecord, undefMask: number): strin
   for (let k = 0; k < 6; k++) if (a.sregs[k] !== b.sregs[k]) f.push(SREG[k]);
   for (let k = 0; k < BUF_LEN; k++) if (a.buf[k] !== b.buf[k]) f.push(`buf+${hex(k)}`);
   for (let k = 0; k < STK_WIN_LEN; k++) if (a.stack[k] !== b.stack[k]) f.push(`stack+${hex(k)}`);
+  if (a.pg && b.pg) {
+    if (a.pg.cr2 !== b.pg.cr2) f.push('cr2');
+    PG_SLOTS.forEach((s, k) => {
+      if (a.pg?.entries[k] !== b.pg?.entries[k]) f.push(pgEntryName(s));
+    });
+    for (let k = 0; k < a.pg.mem.length; k++) if (a.pg.mem[k] !== b.pg.mem[k]) f.push(`mem@${hex(pgWindowLinear(k))}`);
+  }
   return f;
+}
+
+/** Field name of a slot entry: the PTE or PDE of the linear address it maps. */
+function pgEntryName(s: PgSlot): string {
+  return `${s.kind === 'pte' ? 'pte' : 'pde'}@${hex(s.lin)}`;
+}
+
+/** Linear address of byte `k` of the record's boundary windows. */
+function pgWindowLinear(k: number): number {
+  return PG_BOUNDARIES[Math.floor(k / (2 * PG_WIN))] - PG_WIN + (k % (2 * PG_WIN));
 }
 
 /** Our disassembly of sequence `i` of a batch body. */
@@ -1534,6 +1851,19 @@ function describe(ctx: DiffContext, batch: number, seed: number): string {
   for (let r = 0; r < 8; r++) row(R32[r], ours.regs[r], theirs.regs[r]);
   row('eflags', ours.eflags, theirs.eflags);
   for (let k = 0; k < 6; k++) if (ours.sregs[k] !== theirs.sregs[k]) row(SREG[k], ours.sregs[k], theirs.sregs[k]);
+  if (ours.pg && theirs.pg) {
+    row('cr2', ours.pg.cr2, theirs.pg.cr2);
+    L(`  CR0.WP ${ctx.seq.paging?.wp ? 1 : 0}; entries at the start: ${PG_SLOTS.map((s, k) => `${pgEntryName(s)}=${hex(ctx.seq.paging?.entries[k] ?? 0)}`).join(' ')}`);
+    PG_SLOTS.forEach((s, k) => row(pgEntryName(s), ours.pg?.entries[k] ?? 0, theirs.pg?.entries[k] ?? 0));
+    const pgMem = ctx.fields.filter((f) => f.startsWith('mem@'));
+    if (pgMem.length) L(`  paged memory differs at ${pgMem.slice(0, 16).join(' ')}`);
+    for (const f of pgMem.slice(0, 8)) {
+      const lin = Number(f.slice(4));
+      const b = PG_BOUNDARIES.findIndex((x) => lin >= x - PG_WIN && lin < x + PG_WIN);
+      const k = b * 2 * PG_WIN + (lin - PG_BOUNDARIES[b] + PG_WIN);
+      L(`    ${f}: ours ${hex(ours.pg.mem[k])} qemu ${hex(theirs.pg.mem[k])}`);
+    }
+  }
   const mem = ctx.fields.filter((f) => f.startsWith('buf') || f.startsWith('stack'));
   if (mem.length) {
     L(`  memory differs at ${mem.slice(0, 16).join(' ')}`);
@@ -1567,10 +1897,10 @@ export async function runBatch(opts: { mode: Mode; seed: number; batch: number; 
   const theirs = await theirsP;
   const result: BatchResult = { sequences: 0, faults: 0, differences: [] };
   for (let i = 0; i < seqs.length; i++) {
-    const a = parseRecord(ours.out, i);
-    const t = parseRecord(theirs, i);
+    const a = parseRecord(ours.out, i, mode);
+    const t = parseRecord(theirs, i, mode);
     if (a === undefined || t === undefined) {
-      result.differences.push({ mode, batch, index: i, fields: ['missing'], report: `${mode} batch ${batch}: ${a ? 'QEMU' : 'our CPU'} produced only ${Math.floor((a ? theirs : ours.out).length / RECORD)} of ${seqs.length} records` });
+      result.differences.push({ mode, batch, index: i, fields: ['missing'], report: `${mode} batch ${batch}: ${a ? 'QEMU' : 'our CPU'} produced only ${Math.floor((a ? theirs : ours.out).length / recordSize(mode))} of ${seqs.length} records` });
       break;
     }
     result.sequences++;
@@ -1585,6 +1915,7 @@ export async function runBatch(opts: { mode: Mode; seed: number; batch: number; 
       theirs: t,
       fields,
       undefMask: ours.undefMask[i],
+      zeroShifts: ours.zeroShifts[i],
       code: disassembleSequence(mode, body, i),
       bytesAt: (eip) => body.subarray(Math.max(0, eip - base), Math.max(0, eip - base) + 16),
     };
@@ -1662,7 +1993,7 @@ async function main(): Promise<void> {
   const modeArg = opt('mode', 'all');
   const modes: Mode[] = modeArg === 'all' ? [...MODES] : [modeArg as Mode];
   if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 1 || !modes.every((m) => MODES.includes(m))) {
-    process.stderr.write('usage: cpu-qemu-diff [--seed N] [--count N] [--mode real|pm|pm16|pm3|v86|all] [--batch N] [--jobs N] [--keep DIR] [--show N]\n');
+    process.stderr.write('usage: cpu-qemu-diff [--seed N] [--count N] [--mode real|pm|pm16|pm3|v86|pg|pg3|all] [--batch N] [--jobs N] [--keep DIR] [--show N]\n');
     process.exitCode = 2;
     return;
   }

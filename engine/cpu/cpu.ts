@@ -384,15 +384,45 @@ export class Cpu implements DecodeHost {
     }
     const a = this.lin(s, off, 2);
     if (!this.pagingOn) return this.memory.read16(a);
-    if ((a & 0xfff) === 0xfff) return this.linRead8(a) | (this.linRead8(a + 1) << 8);
+    if ((a & 0xfff) === 0xfff) return this.readSplit(a, 2);
     return this.memory.read16(this.mmu.translate(a, false));
   }
 
   read32(s: number, off: number): number {
     const a = this.lin(s, off, 4);
     if (!this.pagingOn) return this.memory.read32(a);
-    if ((a & 0xfff) > 0xffc) return (this.linRead16(a) | (this.linRead16(a + 2) << 16)) >>> 0;
+    if ((a & 0xfff) > 0xffc) return this.readSplit(a, 4);
     return this.memory.read32(this.mmu.translate(a, false));
+  }
+
+  /**
+   * A data access that crosses a page boundary, byte by byte through the TLB with the
+   * rights of the current privilege level (SDM Vol. 3 §4.6: at CPL 3 both pages must
+   * be user pages, and a fault reports U/S = 1). The lower page is translated first.
+   */
+  private readSplit(a: number, size: number): number {
+    let v = 0;
+    for (let i = 0; i < size; i++) v |= this.memory.read8(this.mmu.translate((a + i) >>> 0, false)) << (8 * i);
+    return v >>> 0;
+  }
+
+  /** The write counterpart: both pages are checked before either is written, so a #PF leaves memory unchanged. */
+  private writeSplit(a: number, size: number, v: number): void {
+    this.mmu.translate(a, true);
+    this.mmu.translate(((a | 0xfff) + 1) >>> 0, true);
+    for (let i = 0; i < size; i++) this.memory.write8(this.mmu.translate((a + i) >>> 0, true), (v >>> (8 * i)) & 0xff);
+  }
+
+  /**
+   * Check that `size` bytes at seg:off may be written (segment and page rights, first
+   * page first) without writing them: for stores done in parts (CMPXCHG8B), so a fault
+   * on a later part cannot leave an earlier one written.
+   */
+  checkWrite(s: number, off: number, size: number): void {
+    const a = this.linW(s, off, size);
+    if (!this.pagingOn) return;
+    this.mmu.translate(a, true);
+    if (((a & 0xfff) + size - 1) > 0xfff) this.mmu.translate(((a | 0xfff) + 1) >>> 0, true);
   }
 
   readSized(s: number, off: number, size: number): number {
@@ -414,24 +444,15 @@ export class Cpu implements DecodeHost {
     }
     const a = this.linW(s, off, 2);
     if (!this.pagingOn) this.memory.write16(a, v);
-    else if ((a & 0xfff) === 0xfff) {
-      // Check both pages before writing either (SDM: no partial write on #PF).
-      const p0 = this.mmu.translate(a, true);
-      const p1 = this.mmu.translate(a + 1, true);
-      this.memory.write8(p0, v & 0xff);
-      this.memory.write8(p1, (v >>> 8) & 0xff);
-    } else this.memory.write16(this.mmu.translate(a, true), v);
+    else if ((a & 0xfff) === 0xfff) this.writeSplit(a, 2, v);
+    else this.memory.write16(this.mmu.translate(a, true), v);
   }
 
   write32(s: number, off: number, v: number): void {
     const a = this.linW(s, off, 4);
     if (!this.pagingOn) this.memory.write32(a, v);
-    else if ((a & 0xfff) > 0xffc) {
-      this.mmu.translate(a, true);
-      this.mmu.translate(a + 3, true);
-      this.linWrite16(a, v);
-      this.linWrite16(a + 2, v >>> 16);
-    } else this.memory.write32(this.mmu.translate(a, true), v);
+    else if ((a & 0xfff) > 0xffc) this.writeSplit(a, 4, v);
+    else this.memory.write32(this.mmu.translate(a, true), v);
   }
 
   writeSized(s: number, off: number, size: number, v: number): void {

@@ -96,13 +96,18 @@ export class Mmu {
       phys = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
       flags = nv;
     } else {
+      // The PDE is used to find the PTE, so its accessed flag is set before the PTE is even
+      // read: a not-present PTE or a rights violation still leaves PDE.A set (SDM Vol. 3 §4.8,
+      // "whenever the processor uses a paging-structure entry as part of linear-address
+      // translation, it sets the accessed flag in that entry"); the PTE's A and D flags
+      // change only when the access is allowed.
+      if ((pde & 0x20) === 0) mem.write32(pdeAddr, pde | 0x20);
       const pteAddr = ((pde & 0xfffff000) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0;
       const pte = mem.read32(pteAddr);
       if ((pte & 1) === 0) this.pageFault(lin, 0, write, user);
       // Effective rights are the AND of both levels (SDM Vol. 3 §4.6).
       flags = (pte & ~6) | (pde & pte & 6);
       this.checkAccess(lin, flags, write, user);
-      if ((pde & 0x20) === 0) mem.write32(pdeAddr, pde | 0x20);
       const nv = pte | 0x20 | (write ? 0x40 : 0);
       if (nv !== pte) mem.write32(pteAddr, nv);
       phys = (pte & 0xfffff000) >>> 0;

@@ -979,13 +979,16 @@ const movs = stringOp((c, d, size, step, am) => {
     lateOverrun(c, d, 6, step, am, 1);
     throw e;
   }
-  advance(c, 6, step, am);
   try {
     c.writeSized(ES, (c.r[7] & am) >>> 0, size, v);
   } catch (e) {
+    // Only the 286's late overrun leaves SI advanced; a fault on the store (#PF) leaves
+    // both index registers at the faulting element (SDM Vol. 3 §6.5).
+    if (c.rank === 2 && !c.protectedMode) advance(c, 6, step, am);
     lateOverrun(c, d, 7, step, am, 2);
     throw e;
   }
+  advance(c, 6, step, am);
   advance(c, 7, step, am);
 }, false);
 
@@ -1002,7 +1005,8 @@ const cmps = stringOp((c, d, size, step, am) => {
   try {
     a = c.readSized(srcSeg(d), (c.r[6] & am) >>> 0, size);
   } catch (e) {
-    advance(c, 7, step, am);
+    // As for MOVS: DI already stepped only in the 286's late overrun.
+    if (c.rank === 2 && !c.protectedMode) advance(c, 7, step, am);
     lateOverrun(c, d, 6, step, am, 1);
     throw e;
   }
@@ -1047,9 +1051,9 @@ const ins = stringOp((c, d, size, step, am) => {
   const port = c.r[2] & 0xffff;
   c.mmu.checkIo(port, size);
   const off = (c.r[7] & am) >>> 0;
-  // The destination is checked before the port is read, so a fault does not consume input.
+  // The destination (segment and page) is checked before the port is read, so a fault does not consume input.
   try {
-    c.linW(ES, off, size);
+    c.checkWrite(ES, off, size);
   } catch (e) {
     lateOverrun(c, d, 7, step, am, 2);
     throw e;
@@ -1186,8 +1190,10 @@ function shxd(left: boolean): SemFn {
     const size = d.size[0];
     const bits = size * 8;
     const count = (d.kind[2] === K.Imm ? d.imm : c.r[1]) & 31;
-    if (count === 0) return;
+    // As for the other shifts, the destination is read (limit and page checks, accessed
+    // flag) even when the count is 0; only the store and the flags are skipped then.
     const a = c.rd(d, 0);
+    if (count === 0) return;
     const b = c.rd(d, 1);
     let r: number;
     let cf: number;
@@ -1239,6 +1245,12 @@ const xadd: SemFn = (c, d) => {
   const a = c.rd(d, 0);
   const b = c.rd(d, 1);
   const r = add(c, a, b, 0, size);
+  // A memory destination is stored first, so a fault on the store leaves the source register alone (SDM Vol. 3 §6.5).
+  if (d.kind[0] === K.Mem) {
+    c.wr(d, 0, r);
+    c.wr(d, 1, a);
+    return;
+  }
   c.wr(d, 1, a);
   c.wr(d, 0, r);
 };
@@ -1246,6 +1258,8 @@ const xadd: SemFn = (c, d) => {
 const cmpxchg8b: SemFn = (c, d) => {
   const lo = c.read32(d.eaSeg, d.ea);
   const hi = c.read32(d.eaSeg, (d.ea + 4) >>> 0);
+  // The 8-byte store is one access: check it whole before writing either half (no partial write on #PF).
+  c.checkWrite(d.eaSeg, d.ea, 8);
   if (lo === c.r[0] && hi === c.r[2]) {
     c.write32(d.eaSeg, d.ea, c.r[3]);
     c.write32(d.eaSeg, (d.ea + 4) >>> 0, c.r[1]);
@@ -1417,6 +1431,33 @@ export const SEMANTICS: { [mn: string]: SemFn } = {
   invd: () => {},
   wbinvd: () => {},
 };
+
+/**
+ * Read-modify-write forms compute their flags before they store the result; when the
+ * store faults (a page the load could read but not write: read-only at CPL 3, or with
+ * CR0.WP at CPL 0, SDM Vol. 3 §4.6) EFLAGS must be as before the instruction, since a
+ * fault restores the state prior to the faulting instruction (SDM Vol. 3 §6.5).
+ */
+function flagsUndoneOnFault(fn: SemFn): SemFn {
+  return (c, d) => {
+    if (d.kind[0] !== K.Mem) {
+      fn(c, d);
+      return;
+    }
+    const flags = c.flags;
+    try {
+      fn(c, d);
+    } catch (e) {
+      c.flags = flags;
+      throw e;
+    }
+  };
+}
+for (const mn of ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'inc', 'dec', 'neg', 'rol', 'ror', 'rcl', 'rcr', 'shl', 'sal', 'shr', 'sar', 'shld', 'shrd', 'bts', 'btr', 'btc', 'xadd', 'cmpxchg']) {
+  const fn = SEMANTICS[mn];
+  if (fn === undefined) throw new Error(`no semantics for ${mn}`);
+  SEMANTICS[mn] = flagsUndoneOnFault(fn);
+}
 
 const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
 CC.forEach((n, i) => {
