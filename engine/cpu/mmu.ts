@@ -88,7 +88,13 @@ export class Mmu {
     let phys: number;
     let flags: number;
     if ((pde & 0x80) !== 0 && (c.cr4 & 0x10) !== 0) {
-      // 4 MiB page (PSE).
+      // 4 MiB page (PSE). Without PSE-36 (not advertised by any model here) bits 21:13
+      // are reserved, and a set one is a #PF with RSVD (error code bit 3) and P = 1
+      // (SDM Vol. 3 §4.3 Table 4-4, §4.7).
+      if ((pde & 0x3fe000) !== 0) {
+        c.cr2 = lin >>> 0;
+        c.fault(EX_PF, 1 | 8 | (write ? 2 : 0) | (user ? 4 : 0));
+      }
       flags = pde;
       this.checkAccess(lin, flags, write, user);
       const nv = pde | 0x20 | (write ? 0x40 : 0);

@@ -288,6 +288,49 @@ describe('paging', () => {
   });
 });
 
+describe('paging: reserved bits', () => {
+  // A 4 MiB PDE with bit 13 set (reserved without PSE-36): the CPU faults with
+  // RSVD (error code bit 3) and P = 1; the handler clears the bit and retries.
+  const body = `
+      gate 14, pf, 0x8E
+      lidt [idt_desc]
+      mov edi, 0x71000
+      mov eax, 0x007
+      mov ecx, 1024
+    .fill:
+      stosd
+      add eax, 0x1000
+      loop .fill
+      mov dword [0x70000], 0x71007
+      mov dword [0x70004], 0x802087          ; 4 MiB page at 8 MiB, bit 13 set
+      mov eax, cr4
+      or eax, 0x10
+      mov cr4, eax
+      mov eax, 0x70000
+      mov cr3, eax
+      mov eax, cr0
+      or eax, 0x80000000
+      mov cr0, eax
+      mov dword [0x400020], 0x5EB7
+      mov eax, cr0
+      and eax, 0x7FFFFFFF
+      mov cr0, eax
+      hlt
+    pf:
+      pop ebx
+      mark 1, ebx
+      mov eax, cr2
+      mark 2, eax
+      and dword [0x70004], ~0x2000
+      iretd`;
+  it.each(['pentium', 'p6'] as const)('a set reserved bit in a 4 MiB PDE is a #PF with RSVD (%s)', (model) => {
+    const m = runPm(body, model);
+    expect(mark(m, 1)).toBe(0x0b); // RSVD | write | present
+    expect(mark(m, 2)).toBe(0x400020);
+    expect(m.memory.read32(0x800020)).toBe(0x5eb7);
+  });
+});
+
 describe('privilege levels, gates and the TSS', () => {
   it('ring 3 via IRET, INT gates with stack switch, #GP on CLI, I/O bitmap, call gate', () => {
     const m = runPm(`
