@@ -298,9 +298,10 @@ export class Mmu {
     let base: number;
     let limit: number;
     if (sel & 4) {
+      // A null LDTR is unusable because LLDT with a null selector leaves its limit 0;
+      // the reset LDTR (selector 0, base 0, limit FFFFh) is usable (SDM Vol. 3 Table 9-1).
       base = c.ldtrBase;
       limit = c.ldtrLimit;
-      if (c.ldtr === 0) c.fault(vec, sel & 0xfffc);
     } else {
       base = c.gdtrBase;
       limit = c.gdtrLimit;
@@ -892,6 +893,7 @@ export class Mmu {
   private loadLdt(sel: number, vec: number): void {
     const c = this.c;
     if ((sel & 0xfffc) === 0) {
+      // Limit 0 holds no descriptor, so every later LDT reference faults.
       c.ldtr = 0;
       c.ldtrBase = 0;
       c.ldtrLimit = 0;
@@ -1051,7 +1053,7 @@ export class Mmu {
     const idx = sel & 0xfff8;
     const base = sel & 4 ? c.ldtrBase : c.gdtrBase;
     const limit = sel & 4 ? c.ldtrLimit : c.gdtrLimit;
-    if (idx + 7 > limit || (sel & 4 && c.ldtr === 0)) return false;
+    if (idx + 7 > limit) return false;
     this.dLo = c.linRead32(base + idx);
     this.dHi = c.linRead32(base + idx + 4);
     return true;

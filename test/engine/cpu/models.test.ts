@@ -118,6 +118,33 @@ describe('CPU model differences (real mode)', () => {
     expect(m.memory.read16(0x500)).toBe(0xffff);
   });
 
+  it('the reset LDTR is usable (LSL of an LDT selector reads linear 0); after LLDT 0 it is not', () => {
+    // LDT entry 1 at linear 8: a data segment with limit 0x1234.
+    const m = realMachine('p6', nasm(PM_PREAMBLE + `
+      mov dword [8], 0x00001234
+      mov dword [12], 0x00009200
+      mov eax, 0x0c              ; index 1, TI = 1
+      xor ebx, ebx
+      lsl ebx, eax
+      setz cl
+      mark 1, ebx
+      movzx ecx, cl
+      mark 2, ecx
+      xor ax, ax
+      lldt ax
+      mov eax, 0x0c
+      lsl ebx, eax
+      setz cl
+      movzx ecx, cl
+      mark 3, ecx
+      hlt`));
+    runToHalt(m, 100000);
+    const mk = (n: number) => m.memory.read32(0x50000 + n * 4);
+    expect(mk(1)).toBe(0x1234);
+    expect(mk(2)).toBe(1);
+    expect(mk(3)).toBe(0);
+  });
+
   it('every retired instruction adds exactly one tick; REP counts once per chunk', () => {
     const m = run16('80386', 'mov cx, 100\nmov di, 0x2000\nrep stosb\nnop');
     // mov, mov, rep stosb, nop, hlt
