@@ -59,3 +59,22 @@ pm32:
   mov gs, ax
   mov esp, 0x90000
 `;
+
+/**
+ * Paging set-up for a test body (after PM_PREAMBLE): the #PF handler `pf` in
+ * the IDT, a page table at 0x71000 identity-mapping linear 0–4 MiB (user,
+ * writable) and PDE 0 of a page directory at 0x70000 pointing at it. The body
+ * then adds PDEs, loads CR3 (0x70000) and sets CR0.PG.
+ */
+export const IDENTITY_PAGING = `
+      gate 14, pf, 0x8E
+      lidt [idt_desc]
+      mov edi, 0x71000
+      mov eax, 0x007
+      mov ecx, 1024
+    .fill:
+      stosd
+      add eax, 0x1000
+      loop .fill
+      mov dword [0x70000], 0x71007
+`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CpuModel } from '../../../engine/cpu/cpu.js';
 import { nasm, realMachine, runToHalt, type TestMachine } from './helpers.js';
-import { PM_PREAMBLE } from './pm-env.js';
+import { IDENTITY_PAGING, PM_PREAMBLE } from './pm-env.js';
 import { runTier } from './jit/programs.js';
 
 function runPm(body: string, model: CpuModel = 'p6', budget = 2_000_000): TestMachine {
@@ -223,16 +223,7 @@ describe('32-bit integer instructions (flat protected mode)', () => {
 describe('paging', () => {
   it('4 KiB and 4 MiB pages, A/D bits, #PF with CR2 and error code, WP', () => {
     const m = runPm(`
-      gate 14, pf, 0x8E
-      lidt [idt_desc]
-      mov edi, 0x71000
-      mov eax, 0x007
-      mov ecx, 1024
-    .fill:
-      stosd
-      add eax, 0x1000
-      loop .fill
-      mov dword [0x70000], 0x71007
+      ${IDENTITY_PAGING}
       mov dword [0x70004], 0x800087
       mov eax, cr4
       or eax, 0x10
@@ -292,16 +283,7 @@ describe('paging: reserved bits', () => {
   // A 4 MiB PDE with bit 13 set (reserved without PSE-36): the CPU faults with
   // RSVD (error code bit 3) and P = 1; the handler clears the bit and retries.
   const body = `
-      gate 14, pf, 0x8E
-      lidt [idt_desc]
-      mov edi, 0x71000
-      mov eax, 0x007
-      mov ecx, 1024
-    .fill:
-      stosd
-      add eax, 0x1000
-      loop .fill
-      mov dword [0x70000], 0x71007
+      ${IDENTITY_PAGING}
       mov dword [0x70004], 0x802087          ; 4 MiB page at 8 MiB, bit 13 set
       mov eax, cr4
       or eax, 0x10

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { nasm, realMachine, runToHalt } from './helpers.js';
-import { PM_PREAMBLE } from './pm-env.js';
+import { IDENTITY_PAGING, PM_PREAMBLE } from './pm-env.js';
 
 const mark = (m: ReturnType<typeof realMachine>, n: number): number => m.memory.read32(0x50000 + n * 4) >>> 0;
 
@@ -88,16 +88,7 @@ describe('bugs found by the QEMU differential test', () => {
  * Each body adjusts PTEs of pages 0x63000–0x66000 (then INVLPG) before the access.
  */
 const PAGED = `
-      gate 14, pf, 0x8E
-      lidt [idt_desc]
-      mov edi, 0x71000
-      mov eax, 0x007
-      mov ecx, 1024
-    .fill:
-      stosd
-      add eax, 0x1000
-      loop .fill
-      mov dword [0x70000], 0x71007
+      ${IDENTITY_PAGING}
       mov eax, 0x70000
       mov cr3, eax
       mov eax, cr0
