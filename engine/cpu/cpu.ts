@@ -32,7 +32,7 @@ import { SEMANTICS, type SemFn } from './semantics.js';
 import { INSN_SPECS, Priv, modelRank, type CpuModel, TF, IF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
 import { Mmu } from './mmu.js';
 import { CodePages } from './code-pages.js';
-import { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY } from './faults.js';
+import { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, EX_AC, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY } from './faults.js';
 
 export type { CpuModel } from './spec.js';
 
@@ -56,7 +56,10 @@ function benign(v: number): boolean {
   return !(v === 0 || (v >= 10 && v <= 14));
 }
 
-export { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY };
+export { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, EX_AC, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY };
+
+/** CR0.AM: alignment mask (SDM Vol. 3 §2.5). */
+const CR0_AM = 0x40000;
 
 export class Cpu implements DecodeHost {
   readonly model: CpuModel;
@@ -368,7 +371,17 @@ export class Cpu implements DecodeHost {
         if (off <= lim || off + size - 1 > top) this.segFault(s);
       } else if (off + size - 1 > lim) this.segFault(s);
     }
-    return (this.segBase[s] + off) >>> 0;
+    const a = (this.segBase[s] + off) >>> 0;
+    // Alignment check (SDM Vol. 3 §6.15, Interrupt 17): EFLAGS.AC, CR0.AM and CPL 3
+    // (V86 included) make a misaligned data access #AC(0): words on 2, doublewords and
+    // far pointers on 4, quadwords on 8 bytes (Table 6-7). It ranks below segment faults
+    // (Table 6-2), hence after the limit check; a page fault on the same access also
+    // ranks above it but is raised after this, in the paging path (a known gap).
+    // AC can only be set on the i486 and later, so the first test is all the common case pays.
+    if ((this.flags & AC) !== 0 && size > 1 && this.cpl === 3 && (this.cr0 & CR0_AM) !== 0 && (a & (size === 2 ? 1 : size === 8 ? 7 : 3)) !== 0) {
+      this.fault(EX_AC, 0);
+    }
+    return a;
   }
 
   read8(s: number, off: number): number {
@@ -691,7 +704,9 @@ export class Cpu implements DecodeHost {
       // Translator tier: runs whole regions while no interrupt can become deliverable (no shadow,
       // no TF, no I/O inside regions) and never past the next timer deadline, so interrupt
       // delivery points and timer firing stay those of the interpreter.
-      if (tr !== undefined && !this.shadow && (this.flags & TF) === 0 && this.traceBuf === undefined) {
+      // Generated code does no alignment check, so with EFLAGS.AC set (only POPF/IRET/task
+      // switches set it, and they end regions) the interpreter keeps the instruction stream.
+      if (tr !== undefined && !this.shadow && (this.flags & (TF | AC)) === 0 && this.traceBuf === undefined) {
         let budget = maxInstructions - n;
         const dl = clock.nextDeadline() - clock.ticks;
         if (dl < budget) budget = dl;

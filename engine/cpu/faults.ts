@@ -26,6 +26,7 @@ export const EX_NP = 11;
 export const EX_SS = 12;
 export const EX_GP = 13;
 export const EX_PF = 14;
+export const EX_AC = 17;
 
 /** Descriptor-cache attribute bits kept in segAttr (low byte = access byte, SDM Vol. 3 §3.4.5). */
 export const ATTR_BIG = 0x4000; // D/B

@@ -477,6 +477,80 @@ describe('privilege levels, gates and the TSS', () => {
     expect(m.cpu.eip).toBeGreaterThan(0x1000);
   });
 
+  it('#AC(0): misaligned data access at CPL 3 with CR0.AM and EFLAGS.AC, in both tiers', () => {
+    // SDM Vol. 3 §6.15 Interrupt 17. The handler records the error code and the
+    // faulting address, then resumes at the address stored in [0x50200].
+    const body = `
+      mov dword [0x30004], 0x88000
+      mov dword [0x30008], 0x10
+      mov ax, 0x28
+      ltr ax
+      gate 17, ac, 0x8E
+      gate 0x81, done, 0xEE
+      lidt [idt_desc]
+      mov eax, cr0
+      or eax, 0x40000                    ; CR0.AM
+      mov cr0, eax
+      mov eax, [0x60001]                 ; CPL 0: never checked
+      push dword 0x23
+      push dword 0x80000
+      push dword 0x40002                 ; EFLAGS.AC
+      push dword 0x1B
+      push dword ring3
+      iretd
+    ring3:
+      mov ax, 0x23
+      mov ds, ax
+      mov es, ax
+      mov ecx, 40                        ; repeated so the translator would compile it
+    again:
+      mov eax, [0x60004]                 ; aligned dword: fine
+      mov ax, [0x60006]                  ; aligned word: fine
+      mov al, [0x60007]                  ; bytes are never misaligned
+      mov dword [0x50200], r1
+      mov eax, [0x60002]                 ; misaligned dword: #AC(0)
+    r1:
+      mov dword [0x50200], r2
+      mov [0x60003], ax                  ; misaligned word store: #AC(0), nothing written
+    r2:
+      dec ecx
+      jnz again
+      pushfd
+      and dword [esp], ~0x40000          ; AC off: misaligned is fine again
+      popfd
+      mov eax, [0x60002]
+      int 0x81
+    ac:
+      pop eax
+      mov ebx, [0x50210]
+      mov [0x50220 + ebx*4], eax
+      inc dword [0x50210]
+      mov eax, [0x50200]
+      mov [esp], eax
+      iretd
+    done:
+      mov ax, 0x10
+      mov ds, ax
+      mov eax, [0x50210]
+      mark 1, eax
+      movzx eax, word [0x60003]
+      mark 2, eax
+      hlt`;
+    const m = runPm(body);
+    expect(mark(m, 1)).toBe(80); // two faults per pass
+    for (let i = 0; i < 80; i++) expect(m.memory.read32(0x50220 + i * 4)).toBe(0);
+    expect(mark(m, 2)).toBe(0); // the faulting store never landed
+    const code = nasm(PM_PREAMBLE + body);
+    const interp = runTier(code, { bits: 32, model: 'p6' }, false, 1e9, 10_000);
+    const jit = runTier(code, { bits: 32, model: 'p6' }, true, 1e9, 10_000);
+    expect(jit.halted).toBe(true);
+    expect(jit.r).toEqual(interp.r);
+    expect(jit.n).toBe(interp.n);
+    expect(jit.ram.equals(interp.ram)).toBe(true);
+    // The i386 has no AC flag: the same program runs without a fault.
+    expect(mark(runPm(body, '80386'), 1)).toBe(0);
+  });
+
   it('#NP with a selector error code; RETF to ring 3 nulls more-privileged data segments', () => {
     const m = runPm(`
       mov dword [0x30004], 0x88000
