@@ -10,7 +10,7 @@
  */
 import { K, type Decoded, ES, CS, SS, DS } from './decoder.js';
 import type { Cpu } from './cpu.js';
-import { FAULT, PARITY, EX_DE, EX_BR, EX_UD, EX_GP, EX_BP, EX_OF, REP_CHUNK } from './faults.js';
+import { FAULT, PARITY, EX_DE, EX_BR, EX_UD, EX_GP, EX_BP, EX_OF, REP_CHUNK, ATTR_PRESENT, ATTR_BIG, ATTR_GRAN } from './faults.js';
 import { CF, PF, AF, ZF, SF, IF, DF, OF, VM, RF } from './spec.js';
 
 export type SemFn = (c: Cpu, d: Decoded) => void;
@@ -1291,6 +1291,40 @@ const wrmsr: SemFn = (c) => {
   c.mmu.writeMsr(c.r[1], (BigInt(c.r[2]) << 32n) | BigInt(c.r[0]));
 };
 
+/**
+ * SYSENTER / SYSEXIT (SDM Vol. 2B): CS and SS are loaded with fixed flat
+ * descriptors derived from IA32_SYSENTER_CS (MSR 174h), not read from the GDT.
+ */
+function loadFlatCsSs(c: Cpu, cs: number, dpl: number): void {
+  const attr = ATTR_PRESENT | (dpl << 5) | 0x10 | ATTR_BIG | ATTR_GRAN;
+  c.seg[CS] = cs;
+  c.segBase[CS] = 0;
+  c.segLimit[CS] = 0xffffffff;
+  c.segAttr[CS] = attr | 0x0b; // execute/read, accessed
+  c.seg[SS] = (cs + 8) & 0xffff;
+  c.segBase[SS] = 0;
+  c.segLimit[SS] = 0xffffffff;
+  c.segAttr[SS] = attr | 0x03; // read/write, accessed
+  c.cpl = dpl;
+}
+const sysenter: SemFn = (c) => {
+  const cs = Number(c.mmu.readMsr(0x174) & 0xffffn);
+  if (!c.protectedMode || (cs & 0xfffc) === 0) c.fault(EX_GP, 0);
+  c.flags &= ~(VM | IF | RF);
+  loadFlatCsSs(c, cs & 0xfffc, 0);
+  c.r[4] = Number(c.mmu.readMsr(0x175) & 0xffffffffn);
+  c.eip = Number(c.mmu.readMsr(0x176) & 0xffffffffn);
+};
+const sysexit: SemFn = (c) => {
+  const cs = Number(c.mmu.readMsr(0x174) & 0xffffn);
+  if (!c.protectedMode || (cs & 0xfffc) === 0) c.fault(EX_GP, 0);
+  // CS = SYSENTER_CS + 16, SS = SYSENTER_CS + 24, both with RPL 3.
+  loadFlatCsSs(c, ((cs & 0xfffc) + 16) | 3, 3);
+  c.seg[SS] = ((cs & 0xfffc) + 24) | 3;
+  c.r[4] = c.r[1];
+  c.eip = c.r[2];
+};
+
 const ud: SemFn = (c) => c.fault(EX_UD, -1);
 
 // ---- system (protected-mode) instructions, delegated to the MMU module ---------
@@ -1410,6 +1444,8 @@ export const SEMANTICS: { [mn: string]: SemFn } = {
   rdtsc,
   rdmsr,
   wrmsr,
+  sysenter,
+  sysexit,
   ud2: ud,
   sldt: sys('sldt'),
   str: sys('str'),

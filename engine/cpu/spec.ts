@@ -391,6 +391,11 @@ row(X + 0x23, 'mov', 'Dd,Rd', { since: '80386', priv: Priv.Cpl0, modrm: true, mo
 row(X + 0x30, 'wrmsr', '', { since: 'pentium', priv: Priv.Cpl0 });
 row(X + 0x31, 'rdtsc', '', { since: 'pentium' });
 row(X + 0x32, 'rdmsr', '', { since: 'pentium', priv: Priv.Cpl0 });
+// Fast system calls (SDM Vol. 2B SYSENTER/SYSEXIT). The P6 family has them from the
+// Pentium II on; the `p6` model executes them but leaves CPUID.SEP clear, as software
+// must ignore SEP on the Pentium Pro signature anyway (AP-485 / SDM CPUID notes).
+row(X + 0x34, 'sysenter', '', { since: 'p6', bb: true });
+row(X + 0x35, 'sysexit', '', { since: 'p6', bb: true, priv: Priv.Cpl0 });
 for (let c = 0; c < 16; c++) {
   row(X + 0x40 + c, 'cmov' + CC[c], 'Gv,Ev', { since: 'p6', r: CC_READ[c] });
   row(X + 0x80 + c, 'j' + CC[c], 'Jv', { since: '80386', r: CC_READ[c], bb: true });

@@ -4,6 +4,11 @@
  * golden/real-software/. Runs are deterministic (virtual time), so the
  * screenshot at the moment the expected text appears is always the same.
  *
+ * The translator tier (`cpu: 'jit'`) must stop at the same instruction with the
+ * same screen, and compile only a small share of what it runs: real software
+ * mixes code and data on a page (GRUB's mode-switch code keeps its variables
+ * next to it), which must not turn into endless recompilation.
+ *
  * To accept a new rendering after a deliberate change:
  *   UPDATE_GOLDENS=1 npx vitest run test/engine/real-software.test.ts
  * (never in CI: the CI variable disables it).
@@ -40,7 +45,20 @@ describe.each(cases)('$name', (c) => {
     const r = m.run({ maxInstructions: c.maxInstructions, until: (x) => x.text().includes(c.until) });
     expect(r.reason, `${c.name} never showed "${c.until}"; screen:\n${m.text()}`).toBe('until');
     const frame = m.screen();
+    const instructions = m.instructions;
     m.dispose();
+
+    const j = await Machine.create({ ...c.config(), firmware: { kind: firmware }, cpu: 'jit' });
+    const rj = j.run({ maxInstructions: c.maxInstructions, until: (x) => x.text().includes(c.until) });
+    const jitFrame = j.screen();
+    const stats = j.translatorStats;
+    j.dispose();
+    expect(rj.reason).toBe('until');
+    expect(j.instructions, 'translator tier stops at the same instruction').toBe(instructions);
+    expect(Buffer.from(jitFrame.data).equals(Buffer.from(frame.data)), 'translator tier shows the same screen').toBe(true);
+    expect(stats?.translatedInsns ?? 0, 'the translator ran part of it').toBeGreaterThan(0);
+    expect(stats?.guestInsnsCompiled ?? Infinity, 'compiled guest instructions stay a small share of those run').toBeLessThan(instructions / 20);
+
     const png = encodePng(frame);
     mkdirSync(artifactDir, { recursive: true });
     writeFileSync(join(artifactDir, `${c.name}-${firmware}.png`), png);

@@ -116,7 +116,7 @@ const NEVER = new Set([
   'hlt', 'in', 'out', 'ins', 'outs', 'int', 'int3', 'into', 'int1', 'iret', 'popf', 'pushf', 'cli', 'sti',
   'les', 'lds', 'lss', 'lfs', 'lgs', 'callf', 'jmpf', 'retf', 'rdtsc', 'wait', 'esc', 'ud2', 'rdmsr', 'wrmsr',
   'cpuid', 'lmsw', 'clts', 'invlpg', 'invd', 'wbinvd', 'lgdt', 'lidt', 'lldt', 'ltr', 'sgdt', 'sidt', 'sldt', 'str',
-  'smsw', 'verr', 'verw', 'lar', 'lsl', 'arpl', 'setmo', 'setmoc',
+  'smsw', 'verr', 'verw', 'lar', 'lsl', 'arpl', 'setmo', 'setmoc', 'sysenter', 'sysexit',
 ]);
 const STRING = new Set(['movs', 'cmps', 'stos', 'lods', 'scas']);
 const JCC = ['jo', 'jno', 'jb', 'jae', 'je', 'jne', 'jbe', 'ja', 'js', 'jns', 'jp', 'jnp', 'jl', 'jge', 'jle', 'jg'];

@@ -551,6 +551,90 @@ describe('privilege levels, gates and the TSS', () => {
     expect(mark(runPm(body, '80386'), 1)).toBe(0);
   });
 
+  it('SYSEXIT to ring 3 and SYSENTER back, with the flat CS/SS pairs from IA32_SYSENTER_CS; #GP(0) cases', () => {
+    // SDM Vol. 2B SYSENTER/SYSEXIT. The preamble's GDT has the layout they assume:
+    // 0x08 code0, 0x10 data0, 0x18 code3, 0x20 data3.
+    const m = runPm(`
+      mov dword [0x30004], 0x88000       ; TSS ring-0 stack for the #GP from ring 3
+      mov dword [0x30008], 0x10
+      mov ax, 0x28
+      ltr ax
+      gate 13, gp, 0x8E
+      lidt [idt_desc]
+      mov dword [0x50200], s1
+      sysenter                           ; SYSENTER_CS = 0: #GP(0)
+    s1:
+      xor edx, edx
+      mov ecx, 0x174
+      mov eax, 0x08
+      wrmsr
+      mov ecx, 0x175
+      mov eax, 0x8F000
+      wrmsr
+      mov ecx, 0x176
+      mov eax, kernel
+      wrmsr
+      mov ecx, 0x80000                   ; ring-3 stack
+      mov edx, user                      ; ring-3 entry
+      sti
+      sysexit
+    user:
+      mov ax, 0x23                       ; SYSEXIT loads only CS and SS
+      mov ds, ax
+      mov es, ax
+      mov eax, cs
+      mark 1, eax
+      mov eax, ss
+      mark 2, eax
+      mov eax, esp
+      mark 3, eax
+      mov dword [0x50200], u1
+      sysexit                            ; CPL 3: #GP(0)
+    u1:
+      sysenter
+    kernel:
+      mov ax, 0x10
+      mov ds, ax
+      mov eax, cs
+      mark 4, eax
+      mov eax, ss
+      mark 5, eax
+      mov eax, esp
+      mark 6, eax
+      pushfd
+      pop eax
+      mark 7, eax
+      mov eax, [0x50210]
+      mark 8, eax
+      hlt
+    gp:
+      pop eax
+      mov ebx, [0x50210]
+      mov [0x50220 + ebx*4], eax
+      inc dword [0x50210]
+      mov eax, [0x50200]
+      mov [esp], eax
+      iretd`);
+    expect([mark(m, 1), mark(m, 2), mark(m, 3)]).toEqual([0x1b, 0x23, 0x80000]);
+    expect([mark(m, 4), mark(m, 5), mark(m, 6)]).toEqual([0x08, 0x10, 0x8f000]);
+    expect(mark(m, 7) & 0x200).toBe(0); // SYSENTER clears IF
+    expect(mark(m, 8)).toBe(2); // two #GP(0)
+    expect(m.memory.read32(0x50220)).toBe(0);
+    expect(m.memory.read32(0x50224)).toBe(0);
+  });
+
+  it('SYSENTER is #UD before the P6', () => {
+    const m = runPm(`
+      gate 6, ud, 0x8E
+      lidt [idt_desc]
+      sysenter
+      hlt
+    ud:
+      mark 1, 6
+      hlt`, 'pentium');
+    expect(mark(m, 1)).toBe(6);
+  });
+
   it('#NP with a selector error code; RETF to ring 3 nulls more-privileged data segments', () => {
     const m = runPm(`
       mov dword [0x30004], 0x88000
