@@ -5,11 +5,16 @@
  * A region is every basic block reachable from the entry through direct
  * jumps, conditional branches, near calls and fall-through that stays inside
  * the page. Blocks become `case`s of a `switch` inside a loop, so control flow
- * between them never leaves the function. Guest registers stay in the CPU's
- * Uint32Array (constant-index typed-array accesses, which V8 compiles to plain
- * loads and stores, and which leaves no write-back to get wrong on a fault);
- * arithmetic flags are lazy (lazy-flags.ts) and a Jcc after a known producer
- * in the same block is fused into a direct comparison.
+ * between them never leaves the function; a block is followed by the block
+ * its last jump goes to (that jump falls into the next case), a block that
+ * loops to itself is a loop of its own, and a short dispatch block (indirect
+ * jump, return) is copied into the blocks that jump to it. Any block can be
+ * the entry of a call (translator.ts). Guest registers live in locals r0..r7
+ * for the whole call (machine registers for V8), written back to Cpu.r where
+ * control leaves translated code and around semantic functions (see emit);
+ * the runtime's typed arrays are closure constants. Arithmetic flags are
+ * lazy (lazy-flags.ts) and a Jcc after a known producer in the same block is
+ * fused into a direct comparison.
  *
  * Exactness contract (same state, same retired count, same interrupt points
  * as the interpreter):
@@ -57,7 +62,13 @@ export interface RegionEnv {
   page: number;
 }
 
-export type RegionFn = (cpu: Cpu, budget: number, env: RegionRuntime, page: number, gen: number, page2: number, gen2: number) => number;
+/**
+ * `blk0` is the block to start at: a region can be entered at any of its
+ * blocks (CompiledRegion.entries), so code reached again after an exit to the
+ * interpreter (a timer deadline inside a block, a bail-out) resumes in the
+ * same, already optimised function instead of a fresh region for that EIP.
+ */
+export type RegionFn = (cpu: Cpu, budget: number, env: RegionRuntime, page: number, gen: number, page2: number, gen2: number, blk0: number) => number;
 
 /** Shared runtime objects passed to every region function. */
 export interface RegionRuntime {
@@ -91,6 +102,12 @@ export interface CompiledRegion {
   blocks: number;
   compileMs: number;
   source?: string;
+  /** [EIP, block id] of every block with instructions: where the region can be entered. */
+  entries: [number, number][];
+  /** EIP of every translated instruction that does not start a block. */
+  inner: number[];
+  /** Dispatch blocks copied into the blocks that jump to them. */
+  tailCopies: number;
 }
 
 interface Insn {
@@ -165,9 +182,13 @@ function translatable(d: Decoded): boolean {
 }
 
 export class RegionCompiler {
+  /** Region functions by key (see compile): closures over this translator's runtime (`rt`). */
+  private readonly fns = new Map<string, RegionFn>();
+
   constructor(
     private readonly cpu: Cpu,
     private readonly tables: ModelTables,
+    private readonly rt: RegionRuntime,
   ) {}
 
   /**
@@ -312,46 +333,55 @@ export class RegionCompiler {
         eip = next;
       }
       if (b.insns.length === 0 && b.id === 0 && start === entry) {
-        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2 };
+        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2, entries: [], inner: [], tailCopies: 0 };
       }
     }
     // Blocks whose start was queued but never compiled are exits.
-    const src = new Emitter(cpu, blocks, byStart, generic, semIdx, rank, env).emit();
-    // Identical source (same code bytes, same mode) → the same function object, so V8 keeps its
-    // optimised code across region invalidation, CPU reset and machine rebuilds. Generic
+    const emitter = new Emitter(cpu, blocks, byStart, generic, semIdx, rank, env);
+    const src = emitter.emit();
+    // Identical source (same code bytes, same mode) → the same function object of this translator,
+    // so V8 keeps its optimised code across region invalidation and CPU reset. Generic
     // instructions are named by their bytes so the key covers their decoded records too.
     const gkey = generic.map((d) => Array.from(cpu.memory.readBytes(linOf(d.start) & cpu.memory.addressMask, d.len), (x) => x.toString(16)).join('.')).join('|');
     const key = `${this.cpu.model}|${big ? 32 : 16}|${gkey}|${src}`;
     let factory = FACTORY_CACHE.get(key);
     if (factory === undefined) {
       try {
-        factory = new Function('generic', 'sem', src) as RegionFactory;
+        factory = new Function('generic', 'sem', 'X', src) as RegionFactory;
       } catch (e) {
         throw new Error(`translator: generated code does not compile: ${(e as Error).message}\n${src}`);
       }
       if (FACTORY_CACHE.size > 20000) FACTORY_CACHE.clear();
       FACTORY_CACHE.set(key, factory);
     }
-    const fnKey = key;
-    let fn = FN_CACHE.get(fnKey);
+    let fn = this.fns.get(key);
     if (fn === undefined) {
-      fn = factory(generic, semIdx.map((i) => cpuSem(cpu, i)));
-      if (FN_CACHE.size > 20000) FN_CACHE.clear();
-      FN_CACHE.set(fnKey, fn);
+      fn = factory(generic, semIdx.map((i) => cpuSem(cpu, i)), this.rt);
+      if (this.fns.size > 20000) this.fns.clear();
+      this.fns.set(key, fn);
     }
-    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2 };
+    const entries: [number, number][] = [];
+    const inner: number[] = [];
+    for (const b of blocks) {
+      if (b.insns.length === 0) continue;
+      entries.push([b.start, b.id]);
+      for (let i = 1; i < b.insns.length; i++) inner.push(b.insns[i].start);
+    }
+    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2, entries, inner, tailCopies: emitter.tailCopies };
   }
 }
 
-type RegionFactory = (generic: Decoded[], sem: ((c: Cpu, d: Decoded) => void)[]) => RegionFn;
-/** Compiled factories by source (see compile). */
+type RegionFactory = (generic: Decoded[], sem: ((c: Cpu, d: Decoded) => void)[], rt: RegionRuntime) => RegionFn;
+/** Compiled factories by source (see compile); each translator instantiates its own closures. */
 const FACTORY_CACHE = new Map<string, RegionFactory>();
-/** Region functions by source; their closure data (decoded records, semantic functions) is per source and model. */
-const FN_CACHE = new Map<string, RegionFn>();
 
 function cpuSem(cpu: Cpu, specIndex: number): (c: Cpu, d: Decoded) => void {
   return cpu.semanticOf(specIndex);
 }
+
+/** Placeholders in block code for the register write-back / reload around a semantic function (see emit). */
+const SYNC = '/*SYNC*/';
+const RELOAD = '/*RELOAD*/';
 
 const SIZE_MASK = ['', '0xff', '0xffff', '', '-1'];
 const SIGN_BIT = ['', '0x80', '0x8000', '', '-0x80000000'];
@@ -383,6 +413,14 @@ class Emitter {
   private live = ARITH_FLAGS;
   private curLen = 0;
   private curOrd = 0;
+  /** Global number of the instruction being emitted (index into BS/BO/BL). */
+  private curNo = 0;
+  /** Block being emitted, whether it is wrapped in its own loop, and the block emitted after it. */
+  private curBlock = -1;
+  /** Blocks copied into a predecessor (dispatchTail). */
+  tailCopies = 0;
+  private selfLoop = false;
+  private nextId = -1;
   readonly bailStart: number[] = [];
   readonly bailOrd: number[] = [];
   readonly bailLen: number[] = [];
@@ -400,13 +438,35 @@ class Emitter {
     this.flat = flatSegments(cpu);
   }
 
+  /** Temps needed by the largest block (temps never live across blocks, so each block reuses t0, t1…). */
+  private maxTmp = 0;
+
   private t(): string {
+    if (this.tmp >= this.maxTmp) this.maxTmp = this.tmp + 1;
     return `t${this.tmp++}`;
   }
 
   emit(): string {
     const body: string[] = [];
-    for (const b of this.blocks) body.push(this.block(b));
+    const order = this.layout();
+    for (let i = 0; i < order.length; i++) {
+      this.nextId = i + 1 < order.length ? order[i + 1].id : -1;
+      body.push(this.block(order[i]));
+    }
+    // Guest registers live in locals r0..r7 inside the function (V8 keeps them in machine
+    // registers); Cpu.r is written back wherever control leaves translated code (exits, bail-outs,
+    // semantic functions) and reloaded after a semantic function. A fault raised by a semantic
+    // function leaves Cpu.r as that function left it (the interpreter's state at the fault).
+    let code = body.join('\n');
+    const used: number[] = [];
+    const written: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      if (new RegExp(`\\br${i}\\b`).test(code)) used.push(i);
+      if (new RegExp(`\\br${i} = `).test(code)) written.push(i);
+    }
+    const writeBack = written.map((i) => `R[${i}] = r${i};`).join(' ');
+    code = code.split(SYNC).join(writeBack).split(RELOAD).join(used.map((i) => `r${i} = R[${i}];`).join(' '));
+    const regDecl = used.length > 0 ? `let ${used.map((i) => `r${i} = R[${i}]`).join(', ')};` : '';
     const segDecl: string[] = [];
     for (const s of this.segsUsed) {
       segDecl.push(`const S${s} = cpu.segBase[${s}] | 0;`);
@@ -417,28 +477,33 @@ class Emitter {
       else segDecl.push(`const a${s} = cpu.segAttr[${s}]; const L${s} = ((a${s} & 0x80) === 0 || (a${s} & 0x1c) === 0x14 || ((a${s} & 0x0a) !== 0x02 && (cpu.cr0 & 1) !== 0 && (cpu.flags & ${VM_FLAG}) === 0)) ? -1 : cpu.segLimit[${s}];`);
     }
     const temps: string[] = [];
-    for (let i = 0; i < this.tmp; i++) temps.push(`t${i} = 0`);
+    for (let i = 0; i < this.maxTmp; i++) temps.push(`t${i} = 0`);
+    // The runtime's typed arrays and helpers are constants of the closure (one closure per
+    // translator, see RegionCompiler.fns): V8 then drops the per-access type checks on them.
     return `const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
-return function region(cpu, budget, X, PG, GEN, PG2, GEN2) {
-  const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, mem = cpu.memory;
+const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, P = X.P, FL = X.flags, CF1 = X.cf, CND = X.cond;
+return function region(cpu, budget, X, PG, GEN, PG2, GEN2, blk0) {
+  const mem = cpu.memory;
   const am = mem.addressMask | 0;
   const BAIL = X.BAIL, FAULT = X.FAULT;
   ${segDecl.join('\n  ')}
+  ${regDecl}
   let F = cpu.flags, lo = 0, la = 0, lb = 0, lr = 0, lc = 0;
-  let n = 0, k = 0, blk = 0, ex = 0, se = 0;
+  let n = 0, k = 0, blk = blk0, ex = 0, se = 0;
   let ${temps.length > 0 ? temps.join(', ') + ', ' : ''}tz = 0;
   try {
     L: for (;;) {
       switch (blk) {
-${body.join('\n')}
+${code}
         default: ex = 0; X.ctl = 1; break L;
       }
     }
   } catch (e) {
     if (e === BAIL) {
+      ${writeBack}
       n = n - BL[k] + BO[k];
       cpu.eip = BS[k];
-      cpu.flags = X.flags(lo, la, lb, lr, lc, F);
+      cpu.flags = FL(lo, la, lb, lr, lc, F);
       X.ctl = 1;
       return n;
     }
@@ -450,22 +515,63 @@ ${body.join('\n')}
     }
     throw e;
   }
+  ${writeBack}
   cpu.eip = ex;
-  cpu.flags = X.flags(lo, la, lb, lr, lc, F);
+  cpu.flags = FL(lo, la, lb, lr, lc, F);
   return n;
 };`;
   }
 
+  /**
+   * Order in which blocks are emitted as `case`s: each block is followed, when
+   * possible, by the block its last transfer goes to (fall-through, the
+   * not-taken side of a Jcc, a direct JMP/CALL target), so that transfer is a
+   * plain fall into the next case instead of a dispatch through the switch.
+   * Blocks without instructions are never entered and are not emitted.
+   */
+  private layout(): Block[] {
+    const order: Block[] = [];
+    const placed = new Set<number>();
+    for (const first of this.blocks) {
+      let b: Block | undefined = first;
+      while (b !== undefined && b.insns.length > 0 && !placed.has(b.id)) {
+        placed.add(b.id);
+        order.push(b);
+        b = this.finalTarget(b);
+      }
+    }
+    return order;
+  }
+
+  /** The internal block a block's last (unconditional) transfer goes to, if any. */
+  private finalTarget(b: Block): Block | undefined {
+    if (b.end === 'interp' || b.end === 'ret' || b.end === 'jmpind' || b.end === 'callind') return undefined;
+    const t = this.byStart.get(b.exitEip);
+    return t !== undefined && t.insns.length > 0 ? t : undefined;
+  }
+
   private block(b: Block): string {
     this.out = [];
+    this.tmp = 0;
+    const o = this.out;
+    this.curBlock = b.id;
+    // A block that jumps back to itself (a tight loop, a REP step) runs as a loop of its own.
+    this.selfLoop = this.hasSelfEdge(b);
+    o.push(`        case ${b.id}: {`);
+    if (this.selfLoop) o.push(`          B${b.id}: for (;;) {`);
+    this.body(b);
+    if (this.selfLoop) o.push('          }');
+    o.push('        }');
+    return o.join('\n');
+  }
+
+  /** The code of block `b` from its budget check on (in its case, or copied into a predecessor). */
+  private body(b: Block): void {
     this.lazyKnown = -1;
     const len = b.insns.length;
     const o = this.out;
-    o.push(`        case ${b.id}: {`);
-    if (len > 0) {
-      o.push(`          if (n + ${len} > budget) { ex = ${b.start}; X.ctl = 1; break L; }`);
-      o.push(`          n += ${len};`);
-    }
+    o.push(`          if (n + ${len} > budget) { ex = ${b.start}; X.ctl = 1; break L; }`);
+    o.push(`          n += ${len};`);
     this.liveAfter = this.liveness(b);
     for (let i = 0; i < len; i++) {
       const ins = b.insns[i];
@@ -474,8 +580,7 @@ ${body.join('\n')}
       this.bailStart.push(ins.start);
       this.bailOrd.push(i);
       this.bailLen.push(len);
-      // The bail/fault bookkeeping index is only needed where something can throw.
-      if (this.mayThrow(ins, i === len - 1 ? b.end : 'fall')) o.push(`          k = ${no};`);
+      this.curNo = no;
       this.curLen = len;
       this.curOrd = i;
       const last = i === len - 1;
@@ -483,10 +588,30 @@ ${body.join('\n')}
       else this.insn(ins);
     }
     if (b.end === 'fall' || b.end === 'interp') {
-      o.push(`          ${this.goto(b.exitEip, b.end === 'interp')}`);
+      o.push(`          ${this.goto(b.exitEip, b.end === 'interp', true)}`);
     }
-    o.push('        }');
-    return o.join('\n');
+  }
+
+  /**
+   * A JMP to a short block that ends in an indirect jump or a return (the
+   * dispatch of a bytecode interpreter: `jmp next` → `movzx; jmp [table+reg*4]`)
+   * gets its own copy of that block: each copy's indirect branch is a separate
+   * site for the host's branch predictor, and one dispatch through the block
+   * switch is saved. The copy counts, checks the budget and bails out exactly
+   * as the block itself (it is the same code with its own bookkeeping entries).
+   */
+  private dispatchTail(b: Block, t: Block | undefined): t is Block {
+    return t !== undefined && t !== b && t.insns.length > 0 && t.insns.length <= 3 && (t.end === 'jmpind' || t.end === 'ret');
+  }
+
+  private hasSelfEdge(b: Block): boolean {
+    if (b.end === 'rep') return true;
+    const last = b.insns[b.insns.length - 1];
+    if (b.end === 'jcc' || b.end === 'loop') {
+      const d = last.d;
+      return ((last.next + d.imm) & (d.o32 ? 0xffffffff : 0xffff)) === b.start || last.next === b.start;
+    }
+    return (b.end === 'jmp' || b.end === 'call' || b.end === 'fall') && b.exitEip === b.start;
   }
 
   /**
@@ -520,19 +645,6 @@ ${body.join('\n')}
     return out;
   }
 
-  /** Whether the code emitted for `ins` can throw (BAIL or a fault from a semantic function). */
-  private mayThrow(ins: Insn, end: Block['end']): boolean {
-    if (end === 'jcc' || end === 'jmp') return false;
-    if (end === 'loop') return false;
-    const d = ins.d;
-    const mn = d.spec.mn;
-    for (let j = 0; j < d.nargs; j++) if (d.kind[j] === K.Mem) return true;
-    if (end !== 'fall' && end !== 'interp') return true;
-    const regOnly = ALU_KIND[mn] !== undefined || mn === 'inc' || mn === 'dec' || mn === 'neg' || mn === 'not' || mn === 'mov' || mn === 'movzx' || mn === 'movsx' || mn === 'lea' || mn === 'xchg' || mn === 'nop';
-    if (regOnly && this.simpleOperands(d, d.nargs)) return false;
-    return true;
-  }
-
   /** CF of the current lazy state as a JS expression (0/1), static when the producer is known. */
   private cfExpr(): string {
     const lk = this.lazyKnown;
@@ -546,7 +658,7 @@ ${body.join('\n')}
       if (kind === L_ADD) return `(${ux('la')} + ${ux('lb')} > ${size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff} ? 1 : 0)`;
       if (kind === L_INC || kind === L_DEC) return '(F & 1)';
     }
-    return 'X.cf(lo, la, lb, lr, lc, F)';
+    return 'CF1(lo, la, lb, lr, lc, F)';
   }
 
   /** Indirect jump / return to the int32 target in `v`: a block of this region if it is one, else an exit. */
@@ -557,10 +669,18 @@ ${body.join('\n')}
     return `${sw}ex = ${v} >>> 0; X.ctl = 0; break L;`;
   }
 
-  /** Transfer to `eip`: an internal block or a region exit. */
-  private goto(eip: number, interp = false): string {
+  /**
+   * Transfer to `eip`: an internal block or a region exit. `last`: the
+   * transfer ends the block's code, so a jump to the block emitted next can
+   * fall into its case.
+   */
+  private goto(eip: number, interp = false, last = false): string {
     const tb = this.byStart.get(eip);
-    if (tb !== undefined && !interp && tb.insns.length > 0) return `blk = ${tb.id}; continue L;`;
+    if (tb !== undefined && !interp && tb.insns.length > 0) {
+      if (tb.id === this.curBlock && this.selfLoop) return `continue B${tb.id};`;
+      if (last && tb.id === this.nextId) return this.selfLoop ? `break B${this.curBlock};` : '';
+      return `blk = ${tb.id}; continue L;`;
+    }
     // A known block without instructions starts with an untranslatable one: go straight to the interpreter.
     return `ex = ${eip}; X.ctl = ${interp || tb !== undefined ? 1 : 0}; break L;`;
   }
@@ -568,23 +688,23 @@ ${body.join('\n')}
   // ---- operands ------------------------------------------------------------
 
   private regRead(n: number, size: number): string {
-    if (size === 4) return `R[${n}]`;
-    if (size === 2) return `(R[${n}] & 0xffff)`;
-    return n < 4 ? `(R[${n}] & 0xff)` : `((R[${n - 4}] >> 8) & 0xff)`;
+    if (size === 4) return `r${n}`;
+    if (size === 2) return `(r${n} & 0xffff)`;
+    return n < 4 ? `(r${n} & 0xff)` : `((r${n - 4} >> 8) & 0xff)`;
   }
 
   private regWrite(n: number, size: number, v: string): string {
-    if (size === 4) return `R[${n}] = ${v};`;
-    if (size === 2) return `R[${n}] = (R[${n}] & -65536) | ((${v}) & 0xffff);`;
-    if (n < 4) return `R[${n}] = (R[${n}] & -256) | ((${v}) & 0xff);`;
-    return `R[${n - 4}] = (R[${n - 4}] & -65281) | (((${v}) & 0xff) << 8);`;
+    if (size === 4) return `r${n} = ${v};`;
+    if (size === 2) return `r${n} = (r${n} & -65536) | ((${v}) & 0xffff);`;
+    if (n < 4) return `r${n} = (r${n} & -256) | ((${v}) & 0xff);`;
+    return `r${n - 4} = (r${n - 4} & -65281) | (((${v}) & 0xff) << 8);`;
   }
 
   /** Effective-address expression of d (as recomputeEa), int32 for 32-bit addressing. */
   private ea(d: Decoded): string {
     const parts: string[] = [];
-    if (d.eaBase >= 0) parts.push(`R[${d.eaBase}]`);
-    if (d.eaIndex >= 0) parts.push(d.eaScale > 0 ? `(R[${d.eaIndex}] << ${d.eaScale})` : `R[${d.eaIndex}]`);
+    if (d.eaBase >= 0) parts.push(`r${d.eaBase}`);
+    if (d.eaIndex >= 0) parts.push(d.eaScale > 0 ? `(r${d.eaIndex} << ${d.eaScale})` : `r${d.eaIndex}`);
     parts.push(String(d.eaDisp | 0));
     const sum = parts.join(' + ');
     return d.a32 ? `((${sum}) | 0)` : `((${sum}) & 0xffff)`;
@@ -603,13 +723,13 @@ ${body.join('\n')}
     if ((this.flat & (1 << seg)) !== 0) {
       // Flat segment (base 0, limit 4 GiB, part of the region key): no limit check, no base.
       o.push(`          ${p} = ${off} & am;`);
-      o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) throw BAIL;`);
+      o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) ${this.bail()}`);
       return p;
     }
     this.segsUsed.add(seg);
-    o.push(`          if ((${off} >>> 0) > L${seg} - ${size - 1}) throw BAIL;`);
+    o.push(`          if ((${off} >>> 0) > L${seg} - ${size - 1}) ${this.bail()}`);
     o.push(`          ${p} = ((S${seg} + ${off}) | 0) & am;`);
-    o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) throw BAIL;`);
+    o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) ${this.bail()}`);
     return p;
   }
 
@@ -622,6 +742,14 @@ ${body.join('\n')}
     const fast = size === 1 ? `ram[${p}] = ${v};` : size === 2 ? `dv.setUint16(${p}, ${v}, true);` : `dv.setInt32(${p}, ${v}, true);`;
     const slow = `mem.write${size * 8}(${p}, ${v});`;
     this.out.push(`          if (cp[${p} >>> 12] === 0) ${fast} else { ${slow} tz = 1; }`);
+  }
+
+  /**
+   * Bail out of the current instruction (before any side effect): the bookkeeping index is set
+   * on the bail path only, so the fast path carries no per-instruction state.
+   */
+  private bail(): string {
+    return `{ k = ${this.curNo}; throw BAIL; }`;
   }
 
   /** Leave after the current instruction (block counted in full at entry: give back the rest). */
@@ -665,7 +793,7 @@ ${body.join('\n')}
   }
 
   private matFlags(): void {
-    this.out.push(`          F = X.flags(lo, la, lb, lr, lc, F); lo = 0;`);
+    this.out.push(`          F = FL(lo, la, lb, lr, lc, F); lo = 0;`);
     this.lazyKnown = 0;
   }
 
@@ -712,7 +840,9 @@ ${body.join('\n')}
       o.push(`          ${r} = ${this.fix(size, expr)};`);
       if (mn !== 'cmp' && mn !== 'test') this.write(d, 0, r, p);
       if ((this.live & ARITH_FLAGS) !== 0) {
-        o.push(`          lo = ${alu * 8 + size}; la = ${av}; lb = ${bv}; lr = ${r}; lc = ${c};`);
+        // Only the operands the kind's flag formulas read (lazy-flags.ts): fewer live values.
+        if (alu === L_LOGIC) o.push(`          lo = ${alu * 8 + size}; lr = ${r};`);
+        else o.push(`          lo = ${alu * 8 + size}; la = ${av}; lb = ${bv}; lr = ${r};${alu === L_ADC || alu === L_SBB ? ` lc = ${c};` : ''}`);
         this.lazyKnown = alu * 8 + size;
       }
       if (p !== undefined && mn !== 'cmp' && mn !== 'test') this.smcCheck(ins.next);
@@ -722,7 +852,10 @@ ${body.join('\n')}
       const size = d.size[0];
       // INC/DEC keep CF (SDM Vol. 2 INC): F must hold the current CF first.
       const incLive = (this.live & 0x8d4) !== 0;
-      if (incLive && this.lazyKnown !== 0 && this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC) {
+      if (incLive && this.lazyKnown < 0) {
+        // Producer unknown here (block entry): only ADD…LOGIC kinds hold a CF that is not in F yet.
+        o.push(`          if (lo !== 0 && lo < ${L_INC * 8}) F = (F & ~1) | CF1(lo, la, lb, lr, lc, F);`);
+      } else if (incLive && this.lazyKnown !== 0 && this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC) {
         o.push(`          F = (F & ~1) | ${this.cfExpr()};`);
       }
       const [a, p] = this.read(d, 0);
@@ -733,7 +866,7 @@ ${body.join('\n')}
       this.write(d, 0, r, p);
       if (incLive) {
         const kind = mn === 'inc' ? L_INC : L_DEC;
-        o.push(`          lo = ${kind * 8 + size}; la = ${av}; lb = 1; lr = ${r}; lc = 0;`);
+        o.push(`          lo = ${kind * 8 + size}; la = ${av}; lr = ${r};`);
         this.lazyKnown = kind * 8 + size;
       }
       if (p !== undefined) this.smcCheck(ins.next);
@@ -748,7 +881,7 @@ ${body.join('\n')}
       o.push(`          ${r} = ${this.fix(size, mn === 'not' ? `~${av}` : `0 - ${av}`)};`);
       this.write(d, 0, r, p);
       if (mn === 'neg' && (this.live & ARITH_FLAGS) !== 0) {
-        o.push(`          lo = ${L_SUB * 8 + size}; la = 0; lb = ${av}; lr = ${r}; lc = 0;`);
+        o.push(`          lo = ${L_SUB * 8 + size}; la = 0; lb = ${av}; lr = ${r};`);
         this.lazyKnown = L_SUB * 8 + size;
       }
       if (p !== undefined) this.smcCheck(ins.next);
@@ -814,6 +947,11 @@ ${body.join('\n')}
     }
     if (mn === 'nop') return;
     if ((mn === 'shl' || mn === 'sal' || mn === 'shr' || mn === 'sar' || mn === 'rol' || mn === 'ror') && this.shiftInline(ins)) return;
+    if ((mn === 'shl' || mn === 'sal' || mn === 'shr' || mn === 'sar') && this.shiftClInline(ins)) return;
+    if (mn === 'div' && d.nargs === 1 && d.size[0] === 4 && (d.kind[0] === K.Reg || d.kind[0] === K.Mem)) {
+      this.divInline(ins);
+      return;
+    }
     if (mn === 'imul' && d.nargs >= 2 && d.kind[0] === K.Reg && (d.size[0] === 2 || d.size[0] === 4) && this.simpleOperands(d, d.nargs)) {
       this.imulInline(ins);
       return;
@@ -842,7 +980,7 @@ ${body.join('\n')}
     const r = this.t();
     const cf = this.t();
     o.push(`          ${v} = ${a};`);
-    const szp = `((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | X.P[${r} & 0xff]`;
+    const szp = `((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | P[${r} & 0xff]`;
     const live = this.live;
     const rot = mn === 'rol' || mn === 'ror';
     const written = rot ? 0x801 : ARITH_FLAGS;
@@ -864,7 +1002,7 @@ ${body.join('\n')}
       if (p !== undefined) this.smcCheck(ins.next);
       return true;
     }
-    const base = (live & ~written & ARITH_FLAGS) !== 0 && this.lazyKnown !== 0 ? 'X.flags(lo, la, lb, lr, lc, F)' : 'F';
+    const base = (live & ~written & ARITH_FLAGS) !== 0 && this.lazyKnown !== 0 ? 'FL(lo, la, lb, lr, lc, F)' : 'F';
     switch (mn) {
       case 'shl':
       case 'sal': {
@@ -907,6 +1045,80 @@ ${body.join('\n')}
     return true;
   }
 
+  /**
+   * SHL/SAL/SHR/SAR of a 32-bit operand by CL (count masked to 5 bits, so
+   * 0..31; SDM Vol. 2 SAL/SAR/SHL/SHR): the closed forms of shiftInline with
+   * a run-time count. A zero count reads the operand (its checks included)
+   * and changes nothing, as in semantics.ts `shift`; so the lazy state is
+   * unknown afterwards.
+   */
+  private shiftClInline(ins: Insn): boolean {
+    const d = ins.d;
+    const mn = d.spec.mn;
+    if (this.rank < 3 || d.nargs !== 2 || d.size[0] !== 4 || (d.kind[0] !== K.Reg && d.kind[0] !== K.Mem)) return false;
+    if (d.kind[1] !== K.Reg || d.size[1] !== 1 || d.regNo[1] !== 1) return false;
+    const o = this.out;
+    const c = this.t();
+    o.push(`          ${c} = r1 & 31;`);
+    const [a, p] = this.read(d, 0);
+    const v = this.t();
+    const r = this.t();
+    const cf = this.t();
+    o.push(`          ${v} = ${a};`);
+    o.push(`          if (${c} !== 0) {`);
+    let of: string;
+    if (mn === 'shl' || mn === 'sal') {
+      o.push(`          ${r} = ${v} << ${c}; ${cf} = (${v} >>> (32 - ${c})) & 1;`);
+      of = `(((${r} >>> 31) ^ ${cf}) !== 0 ? 0x800 : 0)`;
+    } else if (mn === 'shr') {
+      o.push(`          ${r} = (${v} >>> ${c}) | 0; ${cf} = (${v} >>> (${c} - 1)) & 1;`);
+      of = `(${c} === 1 && ${v} < 0 ? 0x800 : 0)`;
+    } else {
+      o.push(`          ${r} = ${v} >> ${c}; ${cf} = (${v} >> (${c} - 1)) & 1;`);
+      of = '0';
+    }
+    this.write(d, 0, r, p);
+    o.push(`          F = (F & ~0x8d5) | (${r} < 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | P[${r} & 0xff] | ${cf} | ${of}; lo = 0;`);
+    o.push(`          }`);
+    this.lazyKnown = -1;
+    if (p !== undefined) this.smcCheck(ins.next);
+    return true;
+  }
+
+  /**
+   * DIV r/m32: EDX:EAX / src, quotient to EAX, remainder to EDX, flags
+   * unchanged (as semantics.ts `divide`; SDM Vol. 2 DIV leaves them
+   * undefined). A zero divisor or a quotient above 32 bits (EDX >= src) bails
+   * out before any effect, so the interpreter raises #DE. Exact in doubles:
+   * with EDX = 0 the operands are below 2^32; otherwise the 64-bit dividend
+   * is divided in two steps of 16 bits of EAX, each partial dividend t below
+   * src * 2^16. Math.floor(t / src) is then the true quotient: a non-integer
+   * t / src lies at least 1/src >= 2^-32 below the next integer, which is at
+   * most 2^16, where doubles are 2^-36 apart, so rounding cannot reach it
+   * (the same argument covers EDX = 0, quotient below 2^32 / src).
+   */
+  private divInline(ins: Insn): void {
+    const d = ins.d;
+    const o = this.out;
+    const [src] = this.read(d, 0);
+    const b = this.t();
+    const h = this.t();
+    const l = this.t();
+    const q = this.t();
+    const r = this.t();
+    const q1 = this.t();
+    o.push(`          ${b} = ${src} >>> 0; ${h} = r2 >>> 0;`);
+    o.push(`          if (${b} === 0 || ${h} >= ${b}) ${this.bail()}`);
+    o.push(`          ${l} = r0 >>> 0;`);
+    o.push(`          if (${h} === 0) { ${q} = Math.floor(${l} / ${b}); ${r} = ${l} - ${q} * ${b}; }`);
+    o.push(`          else {`);
+    o.push(`          ${r} = ${h} * 65536 + (${l} >>> 16); ${q1} = Math.floor(${r} / ${b}); ${r} -= ${q1} * ${b};`);
+    o.push(`          ${r} = ${r} * 65536 + (${l} & 0xffff); ${q} = Math.floor(${r} / ${b}); ${r} -= ${q} * ${b};`);
+    o.push(`          ${q} += ${q1} * 65536;`);
+    o.push(`          }`);
+    o.push(`          r0 = ${q} | 0; r2 = ${r} | 0;`);
+  }
+
   /** IMUL r, r/m(, imm): low half and CF=OF=overflow, SF/ZF/PF from the result (as semantics.ts). */
   private imulInline(ins: Insn): void {
     const d = ins.d;
@@ -928,7 +1140,7 @@ ${body.join('\n')}
     o.push(`          ${this.regWrite(d.regNo[0], size, r)}`);
     const sg = SIGN_BIT[size];
     if ((this.live & ARITH_FLAGS) === 0) return;
-    o.push(`          F = (F & ~0x8d5) | (${ov} ? 0x801 : 0) | ((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | X.P[${r} & 0xff]; lo = 0;`);
+    o.push(`          F = (F & ~0x8d5) | (${ov} ? 0x801 : 0) | ((${r} & ${sg}) !== 0 ? 0x80 : 0) | (${r} === 0 ? 0x40 : 0) | P[${r} & 0xff]; lo = 0;`);
     this.lazyKnown = 0;
   }
 
@@ -951,34 +1163,34 @@ ${body.join('\n')}
     const len = this.t();
     const di = this.t();
     const pd = this.t();
-    o.push(`          ${cx} = ${a32 ? 'R[1] >>> 0' : '(R[1] & 0xffff)'};`);
+    o.push(`          ${cx} = ${a32 ? 'r1 >>> 0' : '(r1 & 0xffff)'};`);
     o.push(`          if (${cx} !== 0) {`);
-    o.push(`          if ((F & 0x400) !== 0) throw BAIL;`);
+    o.push(`          if ((F & 0x400) !== 0) ${this.bail()}`);
     o.push(`          ${kk} = ${cx} > ${REP_CHUNK} ? ${REP_CHUNK} : ${cx}; ${len} = ${kk} * ${size};`);
     const range = (seg: number, off: string, phys: string, write: boolean): void => {
       this.segsUsed.add(seg);
-      o.push(`          ${off} = ${off === di ? (a32 ? 'R[7] >>> 0' : '(R[7] & 0xffff)') : a32 ? 'R[6] >>> 0' : '(R[6] & 0xffff)'};`);
-      o.push(`          if (${off} + ${len} > ${a32 ? 4294967296 : 0x10000} || ${off} + ${len} - 1 > L${seg}) throw BAIL;`);
+      o.push(`          ${off} = ${off === di ? (a32 ? 'r7 >>> 0' : '(r7 & 0xffff)') : a32 ? 'r6 >>> 0' : '(r6 & 0xffff)'};`);
+      o.push(`          if (${off} + ${len} > ${a32 ? 4294967296 : 0x10000} || ${off} + ${len} - 1 > L${seg}) ${this.bail()}`);
       o.push(`          ${phys} = ((S${seg} + ${off}) | 0) & am;`);
-      o.push(`          if ((((S${seg} + ${off} + ${len} - 1) | 0) & am) !== ((${phys} + ${len} - 1) | 0) || !X.ramRange(${phys} >>> 0, ${len}, ${write})) throw BAIL;`);
+      o.push(`          if ((((S${seg} + ${off} + ${len} - 1) | 0) & am) !== ((${phys} + ${len} - 1) | 0) || !X.ramRange(${phys} >>> 0, ${len}, ${write})) ${this.bail()}`);
     };
     range(0, di, pd, true);
     if (movs) {
       const si = this.t();
       const ps = this.t();
       range(d.seg >= 0 ? d.seg : 3, si, ps, false);
-      o.push(`          if ((${pd} >>> 0) > (${ps} >>> 0) && (${pd} >>> 0) < (${ps} >>> 0) + ${len}) throw BAIL;`);
+      o.push(`          if ((${pd} >>> 0) > (${ps} >>> 0) && (${pd} >>> 0) < (${ps} >>> 0) + ${len}) ${this.bail()}`);
       o.push(`          ram.copyWithin(${pd} >>> 0, ${ps} >>> 0, (${ps} >>> 0) + ${len});`);
-      o.push(a32 ? `          R[6] = (R[6] + ${len}) | 0;` : `          R[6] = (R[6] & -65536) | ((${si} + ${len}) & 0xffff);`);
+      o.push(a32 ? `          r6 = (r6 + ${len}) | 0;` : `          r6 = (r6 & -65536) | ((${si} + ${len}) & 0xffff);`);
     } else {
-      const v = size === 1 ? '(R[0] & 0xff)' : size === 2 ? '(R[0] & 0xffff)' : 'R[0]';
+      const v = size === 1 ? '(r0 & 0xff)' : size === 2 ? '(r0 & 0xffff)' : 'r0';
       o.push(`          X.fill(${pd} >>> 0, ${len}, ${v}, ${size});`);
     }
-    o.push(a32 ? `          R[7] = (R[7] + ${len}) | 0;` : `          R[7] = (R[7] & -65536) | ((${di} + ${len}) & 0xffff);`);
-    o.push(a32 ? `          R[1] = ${cx} - ${kk};` : `          R[1] = (R[1] & -65536) | (${cx} - ${kk});`);
-    o.push(`          if (${cx} !== ${kk}) { blk = ${b.id}; continue L; }`);
+    o.push(a32 ? `          r7 = (r7 + ${len}) | 0;` : `          r7 = (r7 & -65536) | ((${di} + ${len}) & 0xffff);`);
+    o.push(a32 ? `          r1 = ${cx} - ${kk};` : `          r1 = (r1 & -65536) | (${cx} - ${kk});`);
+    o.push(`          if (${cx} !== ${kk}) { ${this.goto(b.start)} }`);
     o.push(`          }`);
-    o.push(`          ${this.goto(ins.next)}`);
+    o.push(`          ${this.goto(ins.next, false, true)}`);
   }
 
   /** Run the interpreter's semantic function for this instruction (flags materialised around it). */
@@ -987,9 +1199,10 @@ ${body.join('\n')}
     this.generic.push(ins.d);
     this.semIdx.push(ins.d.specIndex);
     const o = this.out;
-    o.push(`          cpu.flags = X.flags(lo, la, lb, lr, lc, F); lo = 0; se = R[4] >>> 0; cpu.eip = ${ins.next};`);
+    // The semantic function works on Cpu.r: registers go back to it before and are reloaded after.
+    o.push(`          ${SYNC} cpu.flags = FL(lo, la, lb, lr, lc, F); lo = 0; se = r4 >>> 0; cpu.eip = ${ins.next}; k = ${this.curNo};`);
     if (ins.d.hasEa) o.push(`          X.recomputeEa(generic[${gi}], cpu.r);`);
-    o.push(`          sem[${gi}](cpu, generic[${gi}]); F = cpu.flags;`);
+    o.push(`          sem[${gi}](cpu, generic[${gi}]); F = cpu.flags; ${RELOAD}`);
     o.push(`          if (G[PG] !== GEN || G[PG2] !== GEN2) { ${this.midExit(ins.next)} }`);
     this.lazyKnown = 0;
   }
@@ -998,22 +1211,22 @@ ${body.join('\n')}
   private push(v: string, size: number): void {
     const o = this.out;
     const sp = this.t();
-    if (this.stackBig) o.push(`          ${sp} = (R[4] - ${size}) | 0;`);
-    else o.push(`          ${sp} = ((R[4] & 0xffff) - ${size}) & 0xffff;`);
+    if (this.stackBig) o.push(`          ${sp} = (r4 - ${size}) | 0;`);
+    else o.push(`          ${sp} = ((r4 & 0xffff) - ${size}) & 0xffff;`);
     const p = this.addr(SS, sp, size);
     this.store(p, size, v);
-    o.push(this.stackBig ? `          R[4] = ${sp};` : `          R[4] = (R[4] & -65536) | ${sp};`);
+    o.push(this.stackBig ? `          r4 = ${sp};` : `          r4 = (r4 & -65536) | ${sp};`);
   }
 
   /** Returns a temp holding the popped value; SP updated. */
   private pop(size: number): string {
     const o = this.out;
     const sp = this.t();
-    o.push(this.stackBig ? `          ${sp} = R[4];` : `          ${sp} = R[4] & 0xffff;`);
+    o.push(this.stackBig ? `          ${sp} = r4;` : `          ${sp} = r4 & 0xffff;`);
     const p = this.addr(SS, sp, size);
     const v = this.t();
     o.push(`          ${v} = ${this.load(p, size)};`);
-    o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) | 0;` : `          R[4] = (R[4] & -65536) | ((${sp} + ${size}) & 0xffff);`);
+    o.push(this.stackBig ? `          r4 = (${sp} + ${size}) | 0;` : `          r4 = (r4 & -65536) | ((${sp} + ${size}) & 0xffff);`);
     return v;
   }
 
@@ -1057,7 +1270,7 @@ ${body.join('\n')}
       }
       if (e !== undefined) return neg ? `!(${e})` : `(${e})`;
     }
-    return `X.cond(${cc}, X.flags(lo, la, lb, lr, lc, F))`;
+    return `CND(${cc}, FL(lo, la, lb, lr, lc, F))`;
   }
 
   private terminator(b: Block, ins: Insn): void {
@@ -1065,40 +1278,53 @@ ${body.join('\n')}
     const mn = d.spec.mn;
     const o = this.out;
     const csLimit = this.rank <= 1 ? 0xffff : this.cpu.segLimit[CS];
-    const limitCheck = (v: string): string => (this.rank >= 2 ? `          if ((${v} >>> 0) > ${csLimit}) throw BAIL;` : '');
+    const limitCheck = (v: string): string => (this.rank >= 2 ? `          if ((${v} >>> 0) > ${csLimit}) ${this.bail()}` : '');
     const next = ins.next;
     switch (b.end) {
       case 'jcc': {
         const cc = JCC.indexOf(mn);
         const target = (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
         o.push(`          if (${this.cond(cc)}) { ${this.goto(target)} }`);
-        o.push(`          ${this.goto(next)}`);
+        o.push(`          ${this.goto(next, false, true)}`);
         return;
       }
       case 'loop': {
         const target = (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
         if (mn === 'jcxz') {
-          o.push(`          if (${d.a32 ? 'R[1]' : '(R[1] & 0xffff)'} === 0) { ${this.goto(target)} }`);
+          o.push(`          if (${d.a32 ? 'r1' : '(r1 & 0xffff)'} === 0) { ${this.goto(target)} }`);
         } else {
           const cx = this.t();
-          if (d.a32) o.push(`          ${cx} = (R[1] - 1) | 0; R[1] = ${cx};`);
-          else o.push(`          ${cx} = ((R[1] & 0xffff) - 1) & 0xffff; R[1] = (R[1] & -65536) | ${cx};`);
+          if (d.a32) o.push(`          ${cx} = (r1 - 1) | 0; r1 = ${cx};`);
+          else o.push(`          ${cx} = ((r1 & 0xffff) - 1) & 0xffff; r1 = (r1 & -65536) | ${cx};`);
           let c = `${cx} !== 0`;
           if (mn === 'loopne') c += ` && !${this.cond(4)}`;
           else if (mn === 'loope') c += ` && ${this.cond(4)}`;
           o.push(`          if (${c}) { ${this.goto(target)} }`);
         }
-        o.push(`          ${this.goto(next)}`);
+        o.push(`          ${this.goto(next, false, true)}`);
         return;
       }
-      case 'jmp':
-        o.push(`          ${this.goto(b.exitEip)}`);
+      case 'jmp': {
+        const t = this.byStart.get(b.exitEip);
+        if (this.dispatchTail(b, t)) {
+          const [cur, self, next] = [this.curBlock, this.selfLoop, this.nextId];
+          // Inside the copy, no transfer may rely on this case's fall-through or own loop.
+          this.curBlock = -1;
+          this.selfLoop = false;
+          this.nextId = -1;
+          this.body(t);
+          this.tailCopies++;
+          [this.curBlock, this.selfLoop, this.nextId] = [cur, self, next];
+          return;
+        }
+        o.push(`          ${this.goto(b.exitEip, false, true)}`);
         return;
+      }
       case 'call': {
         const size = d.o32 ? 4 : 2;
         this.push(String(next | 0), size);
         this.smcCheck(b.exitEip);
-        o.push(`          ${this.goto(b.exitEip)}`);
+        o.push(`          ${this.goto(b.exitEip, false, true)}`);
         return;
       }
       case 'jmpind': {
@@ -1125,15 +1351,15 @@ ${body.join('\n')}
       case 'ret': {
         const size = d.o32 ? 4 : 2;
         const sp = this.t();
-        o.push(this.stackBig ? `          ${sp} = R[4];` : `          ${sp} = R[4] & 0xffff;`);
+        o.push(this.stackBig ? `          ${sp} = r4;` : `          ${sp} = r4 & 0xffff;`);
         const p = this.addr(SS, sp, size);
         const v = this.t();
         o.push(`          ${v} = ${this.load(p, size)};`);
         o.push(limitCheck(v));
-        o.push(this.stackBig ? `          R[4] = (${sp} + ${size}) | 0;` : `          R[4] = (R[4] & -65536) | ((${sp} + ${size}) & 0xffff);`);
+        o.push(this.stackBig ? `          r4 = (${sp} + ${size}) | 0;` : `          r4 = (r4 & -65536) | ((${sp} + ${size}) & 0xffff);`);
         if (d.nargs > 0) {
           const imm = d.imm & 0xffff;
-          o.push(this.stackBig ? `          R[4] = (R[4] + ${imm}) | 0;` : `          R[4] = (R[4] & -65536) | ((R[4] + ${imm}) & 0xffff);`);
+          o.push(this.stackBig ? `          r4 = (r4 + ${imm}) | 0;` : `          r4 = (r4 & -65536) | ((r4 + ${imm}) & 0xffff);`);
         }
         o.push(`          ${this.dynamicGoto(v)}`);
         return;

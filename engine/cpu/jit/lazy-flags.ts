@@ -10,6 +10,9 @@
  * EFLAGS are bit-identical (SDM Vol. 1 §3.4.3.1 defines the status flags).
  *
  * `lo` = kind * 8 + operand size in bytes; 0 means "F holds the flags".
+ * Each kind reads only some operands, and generated code sets only those:
+ * ADD/SUB la, lb, lr; ADC/SBB also lc; LOGIC lr; INC/DEC la, lr (the other
+ * operand is 1). The rest hold stale values and must not be read.
  */
 import { PARITY } from '../faults.js';
 import { CF, PF, AF, ZF, SF, OF } from '../spec.js';
@@ -46,13 +49,13 @@ export function lazyFlags(lo: number, la: number, lb: number, lr: number, lc: nu
     case L_ADD:
     case L_ADC:
       f |= (la ^ lb ^ lr) & AF;
-      if (la + lb + lc > mask(size)) f |= CF;
+      if (la + lb + (kind === L_ADC ? lc : 0) > mask(size)) f |= CF;
       if (((la ^ lr) & (lb ^ lr) & sg) !== 0) f |= OF;
       break;
     case L_SUB:
     case L_SBB:
       f |= (la ^ lb ^ lr) & AF;
-      if (la < lb + lc) f |= CF;
+      if (la < lb + (kind === L_SBB ? lc : 0)) f |= CF;
       if (((la ^ lb) & (la ^ lr) & sg) !== 0) f |= OF;
       break;
     case L_LOGIC:
@@ -79,9 +82,11 @@ export function lazyCf(lo: number, la: number, lb: number, lr: number, lc: numbe
   lb >>>= 0;
   switch (lo >> 3) {
     case L_ADD:
+      return la + lb > mask(lo & 7) ? CF : 0;
     case L_ADC:
       return la + lb + lc > mask(lo & 7) ? CF : 0;
     case L_SUB:
+      return la < lb ? CF : 0;
     case L_SBB:
       return la < lb + lc ? CF : 0;
     case L_LOGIC:

@@ -13,9 +13,19 @@
  *
  * Cache key: the physical address of the entry (after the A20/bus mask) plus
  * the EIP, the CS base and limit, and the mode bits the generated code bakes
- * in (code size, stack size, PE). Validity: the CodePages generation of the
- * page, which every store into a decoded line bumps (self-modifying code),
- * and a full flush on remapping or snapshot restore.
+ * in (code size, stack size, PE). Validity: the CodePages generations of the
+ * region's pages, which every store into a decoded line bumps (self-modifying
+ * code), and a full flush on remapping or snapshot restore.
+ *
+ * Every block of a compiled region is an entry point. Control comes back to
+ * the dispatcher in the middle of hot code whenever a timer deadline falls
+ * inside a block (the block is not started; the interpreter retires the
+ * instructions up to the deadline). Resuming in the region that already
+ * holds that code keeps V8's optimised code in use; compiling a new region
+ * for each such EIP would run the hot loop in a fresh, unoptimised function
+ * every time. An EIP inside a block of a live region is therefore left to
+ * the interpreter, which reaches the next block start within a few
+ * instructions.
  *
  * Paging is not translated yet: with CR0.PG set every instruction runs in
  * the interpreter (a documented gap; the TLB in typed arrays is future work).
@@ -31,15 +41,26 @@ import { lazyFlags, lazyCf, condOf } from './lazy-flags.js';
 const CACHE_SIZE = 1 << 14;
 /** Entries into an address before it is compiled (keeps cold code in the interpreter). */
 const HOT_THRESHOLD = 16;
+/**
+ * Invalidations of a page (stores into lines holding translated code) after which
+ * its code is left to the interpreter until the next full flush. Real software keeps
+ * data next to code (GRUB's mode-switch routines store their variables beside
+ * them): without this, every such store throws the page's regions away and the next
+ * visits compile them again, thousands of times.
+ */
+const VOLATILE_AFTER = 32;
 
 interface Region {
+  /** Physical address of the EIP the region was compiled from. */
   phys: number;
   eip: number;
   csBase: number;
   csLimit: number;
   mode: number;
-  gen: number;
-  /** Second physical page of the region (= phys page when it has one page) and its generation. */
+  /** Physical page of `phys` and its CodePages generation when compiled. */
+  page1: number;
+  gen1: number;
+  /** Second physical page of the region (= page1 when it has one page) and its generation. */
   page2: number;
   gen2: number;
   fn: RegionFn | undefined;
@@ -49,8 +70,18 @@ interface Region {
   recompiles: number;
 }
 
+/** Where a region can be entered: a block start (or an instruction inside a block, blk = -1). */
+interface Entry {
+  r: Region;
+  eip: number;
+  phys: number;
+  blk: number;
+}
+
 /** In-page exits of a region before it is recompiled once with their targets as blocks. */
 const EXTRA_THRESHOLD = 256;
+/** Instructions one region call may retire at most (fits a V8 small integer; the dispatcher loops on). */
+const MAX_CALL_BUDGET = 0x3fffffff;
 const MAX_RECOMPILES = 3;
 const MAX_EXTRA = 32;
 
@@ -61,17 +92,26 @@ export interface TranslatorStats {
   regionCalls: number;
   /** Instructions retired inside translated code. */
   translatedInsns: number;
+  /** Compiled instructions that run the interpreter's semantic function (no inline form). */
+  genericCompiled: number;
+  /** Region calls that started at a block other than the region's own entry. */
+  blockEntries: number;
+  /** Short dispatch blocks (indirect jump / return) compiled as copies at the end of the blocks jumping to them. */
+  tailCopies: number;
 }
 
 export class Translator {
   private readonly rt: RegionRuntime;
   private readonly compiler: RegionCompiler;
-  private readonly cache: (Region | undefined)[] = new Array<Region | undefined>(CACHE_SIZE);
-  private readonly regions = new Map<number, Region>();
+  private readonly cache: (Entry | undefined)[] = new Array<Entry | undefined>(CACHE_SIZE);
+  /** Block starts and inner instructions of compiled regions, by physical address. */
+  private readonly entries = new Map<number, Entry>();
   private readonly heat = new Map<number, number>();
+  /** Invalidations per physical page (saturating; see VOLATILE_AFTER). */
+  private readonly invalidations: Uint16Array;
   /** Indirect-jump / return targets seen per physical page (see noteExit). */
   private readonly pageTargets = new Map<number, Set<number>>();
-  readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0 };
+  readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0, genericCompiled: 0, blockEntries: 0, tailCopies: 0 };
 
   constructor(private readonly cpu: Cpu) {
     const m = cpu.memory;
@@ -111,16 +151,19 @@ export class Translator {
       BAIL: BAIL_SENTINEL,
       FAULT,
     };
-    this.compiler = new RegionCompiler(cpu, cpu.tables);
+    this.compiler = new RegionCompiler(cpu, cpu.tables, this.rt);
+    this.invalidations = new Uint16Array(cpu.codePages.pageGen.length);
     cpu.codePages.addListener((page) => {
+      if (page >= 0 && this.invalidations[page] < 0xffff) this.invalidations[page]++;
       if (page < 0) this.flush();
     });
   }
 
   flush(): void {
     this.cache.fill(undefined);
-    this.regions.clear();
+    this.entries.clear();
     this.heat.clear();
+    this.invalidations.fill(0);
     this.pageTargets.clear();
   }
 
@@ -132,6 +175,8 @@ export class Translator {
     const pageGen = rt.pageGen;
     const rank = cpu.rank;
     let n = 0;
+    /** The previous region left to CS:EIP by a control transfer (EXIT_CHAIN). */
+    let chained = false;
     while (n < budget) {
       if (cpu.pagingOn) return n;
       const eip = cpu.eip;
@@ -141,79 +186,140 @@ export class Translator {
       const lin = rank <= 1 ? csBase + (eip & 0xffff) : (csBase + eip) >>> 0;
       const phys = (lin & m.addressMask) >>> 0;
       const page = phys >>> 12;
-      if (m.pageKind[page] !== 0 || page >= pageGen.length) return n;
+      if (m.pageKind[page] !== 0 || page >= pageGen.length || this.invalidations[page] >= VOLATILE_AFTER) return n;
       const pe = cpu.cr0 & 1;
       const v86 = (cpu.flags & VM) !== 0;
       const mode0 = (pe !== 0 && !v86 && (cpu.segAttr[CS] & ATTR_BIG) !== 0 ? 1 : 0) | (pe !== 0 && !v86 && (cpu.segAttr[2] & ATTR_BIG) !== 0 ? 2 : 0) | (pe << 2) | (v86 ? 8 : 0);
       const mode = mode0 | (flatSegments(cpu) << 4);
-      const gen = pageGen[page];
       const slot = (phys ^ (phys >>> 14)) & (CACHE_SIZE - 1);
-      let r = this.cache[slot];
-      if (r === undefined || r.phys !== phys || r.eip !== eip || r.csBase !== csBase || r.csLimit !== csLimit || r.mode !== mode || r.gen !== gen || pageGen[r.page2] !== r.gen2) {
-        r = this.regions.get(phys);
-        if (r === undefined || r.eip !== eip || r.csBase !== csBase || r.csLimit !== csLimit || r.mode !== mode || r.gen !== gen || pageGen[r.page2] !== r.gen2) {
+      let e = this.cache[slot];
+      if (e === undefined || e.phys !== phys || !this.valid(e, eip, csBase, csLimit, mode)) {
+        e = this.entries.get(phys);
+        if (e === undefined || !this.valid(e, eip, csBase, csLimit, mode)) {
           const h = (this.heat.get(phys) ?? 0) + 1;
           this.heat.set(phys, h);
           if (h < HOT_THRESHOLD) return n;
           this.heat.delete(phys);
-          r = this.build(eip, phys, csBase, csLimit, mode, gen, []);
-          this.regions.set(phys, r);
+          e = this.build(eip, phys, csBase, csLimit, mode, [], false);
         }
-        this.cache[slot] = r;
+        this.cache[slot] = e;
       }
+      if (e.r.fn === undefined) return n;
+      if (e.blk < 0) {
+        // Inside a block of a live region. After a deadline, a budget or a bail-out the interpreter
+        // runs on to the next block start; only code that translated code jumps to (a return from
+        // another region, say) becomes an entry of its own.
+        if (!chained) return n;
+        const h = (this.heat.get(phys) ?? 0) + 1;
+        this.heat.set(phys, h);
+        if (h < HOT_THRESHOLD) return n;
+        this.heat.delete(phys);
+        e = this.build(eip, phys, csBase, csLimit, mode, [], false);
+        this.cache[slot] = e;
+        if (e.r.fn === undefined || e.blk < 0) return n;
+      }
+      const r = e.r;
       const fn = r.fn;
       if (fn === undefined) return n;
       this.stats.regionCalls++;
-      const k = fn(cpu, budget - n, rt, page, gen, r.page2, r.gen2);
+      if (e.eip !== r.eip) this.stats.blockEntries++;
+      // A small integer budget: generated code compares against it at every block, and V8 keeps
+      // such a value untagged (Infinity or a large count would make that a double compare).
+      const k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.page1, r.gen1, r.page2, r.gen2, e.blk);
       n += k;
       this.stats.translatedInsns += k;
       if (rt.ctl !== 0) return n;
+      chained = true;
       // An exit to another place in the region's own pages (an indirect jump, a return): after a
       // few, recompile the region with that place as a block, so the dispatch stays inside it.
-      if (r.exitsSeen >= 0 && cpu.eip !== eip) this.noteExit(r, rank <= 1 ? csBase + (cpu.eip & 0xffff) : (csBase + cpu.eip) >>> 0, cpu.eip, slot);
+      if (r.exitsSeen >= 0 && cpu.eip !== eip) this.noteExit(r, rank <= 1 ? csBase + (cpu.eip & 0xffff) : (csBase + cpu.eip) >>> 0, cpu.eip);
     }
     return n;
   }
 
-  private noteExit(r: Region, lin: number, target: number, slot: number): void {
-    const page = ((lin & this.cpu.memory.addressMask) >>> 0) >>> 12;
-    if (page !== r.phys >>> 12 && page !== r.page2) return;
+  /** Whether entry `e` is current for CS:EIP in this mode (both region pages unchanged since compiled). */
+  private valid(e: Entry, eip: number, csBase: number, csLimit: number, mode: number): boolean {
+    const r = e.r;
+    const g = this.rt.pageGen;
+    return e.eip === eip && r.csBase === csBase && r.csLimit === csLimit && r.mode === mode && g[r.page1] === r.gen1 && g[r.page2] === r.gen2;
+  }
+
+  private noteExit(r: Region, lin: number, target: number): void {
+    const phys = (lin & this.cpu.memory.addressMask) >>> 0;
+    const page = phys >>> 12;
+    if (page !== r.page1 && page !== r.page2) return;
+    const known = this.entries.get(phys);
+    if (known !== undefined && known.r === r && known.blk >= 0 && known.eip === target) return;
     // Targets are pooled per page: an interpreter's handlers all jump back to one dispatch.
     let set = this.pageTargets.get(page);
     if (set === undefined) this.pageTargets.set(page, (set = new Set<number>()));
     set.add(target);
     if (++r.exitsSeen < EXTRA_THRESHOLD) return;
-    if (r.gen !== this.rt.pageGen[r.phys >>> 12] || this.rt.pageGen[r.page2] !== r.gen2 || r.recompiles >= MAX_RECOMPILES) {
+    if (r.gen1 !== this.rt.pageGen[r.page1] || this.rt.pageGen[r.page2] !== r.gen2 || r.recompiles >= MAX_RECOMPILES) {
       r.exitsSeen = -Infinity;
       return;
     }
     const targets = new Set<number>(r.extra);
-    for (const p of [r.phys >>> 12, r.page2]) for (const t of this.pageTargets.get(p) ?? []) if (targets.size < MAX_EXTRA) targets.add(t);
+    for (const p of [r.page1, r.page2]) for (const t of this.pageTargets.get(p) ?? []) if (targets.size < MAX_EXTRA) targets.add(t);
     // Each recompile costs V8 a new warm-up: only when there is something new.
     if (targets.size === r.extra.length) {
       r.exitsSeen = -Infinity;
       return;
     }
-    const nr = this.build(r.eip, r.phys, r.csBase, r.csLimit, r.mode, r.gen, [...targets]);
+    // The old region can still be entered through block entries that the rebuild did not
+    // replace: it must never trigger another rebuild (each would recompile the region).
+    r.exitsSeen = -Infinity;
+    const nr = this.build(r.eip, r.phys, r.csBase, r.csLimit, r.mode, [...targets], true).r;
     nr.recompiles = r.recompiles + 1;
-    this.regions.set(r.phys, nr);
-    this.cache[slot] = nr;
+    // The cache may hold entries of the old region: they stay valid (same pages), but new lookups prefer nr.
+    this.cache.fill(undefined);
   }
 
-  private build(eip: number, phys: number, csBase: number, csLimit: number, mode: number, gen: number, extra: number[]): Region {
-    const page = phys >>> 12;
-    const res = this.compiler.compile(eip, { cpu: this.cpu, gen, page }, extra);
+  /**
+   * Compile the region entered at `eip` and register its entries; returns the entry for `eip`.
+   * `replace`: the region supersedes its predecessor (a recompile with more blocks), so its block
+   * starts take over from other live regions' ones; otherwise code that already has a live
+   * (warm) function keeps it.
+   */
+  private build(eip: number, phys: number, csBase: number, csLimit: number, mode: number, extra: number[], replace: boolean): Entry {
+    const page1 = phys >>> 12;
+    const gen1 = this.rt.pageGen[page1];
+    const res = this.compiler.compile(eip, { cpu: this.cpu, gen: gen1, page: page1 }, extra);
     const am = this.cpu.memory.addressMask;
-    const page2 = res.page2 < 0 ? page : ((res.page2 << 12) & am) >>> 12;
-    const r: Region = { phys, eip, csBase, csLimit, mode, gen, page2, gen2: this.rt.pageGen[page2], fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
-    if (res.fn !== undefined) {
-      // The page generation must still be the one the code was compiled at (decoding reads only).
-      for (const [lin, len] of res.lines) this.cpu.codePages.mark((lin & am) >>> 0, len);
-      this.stats.regionsCompiled++;
-      this.stats.compileMs += res.compileMs;
-      this.stats.guestInsnsCompiled += res.insns;
+    const page2 = res.page2 < 0 ? page1 : ((res.page2 << 12) & am) >>> 12;
+    const r: Region = { phys, eip, csBase, csLimit, mode, page1, gen1, page2, gen2: this.rt.pageGen[page2], fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
+    const own: Entry = { r, eip, phys, blk: -1 };
+    if (res.fn === undefined) {
+      // Nothing translatable at this EIP: remember the empty region so it is not rebuilt.
+      this.entries.set(phys, own);
+      return own;
     }
-    return r;
+    // The page generation must still be the one the code was compiled at (decoding reads only).
+    for (const [lin, len] of res.lines) this.cpu.codePages.mark((lin & am) >>> 0, len);
+    this.stats.regionsCompiled++;
+    this.stats.compileMs += res.compileMs;
+    this.stats.guestInsnsCompiled += res.insns;
+    this.stats.genericCompiled += res.generic.length;
+    this.stats.tailCopies += res.tailCopies;
+    const rank = this.cpu.rank;
+    const physOf = (x: number): number => (((rank <= 1 ? csBase + (x & 0xffff) : (csBase + x) >>> 0) & am) >>> 0);
+    const live = (p: number, x: number): boolean => {
+      const o = this.entries.get(p);
+      return o !== undefined && o.blk >= 0 && o.r.fn !== undefined && this.valid(o, x, csBase, csLimit, mode);
+    };
+    for (const x of res.inner) {
+      const p = physOf(x);
+      if (!live(p, x)) this.entries.set(p, { r, eip: x, phys: p, blk: -1 });
+    }
+    for (const [x, blk] of res.entries) {
+      const p = physOf(x);
+      if (x === eip) {
+        own.blk = blk;
+        this.entries.set(p, own);
+      } else if (replace || !live(p, x)) this.entries.set(p, { r, eip: x, phys: p, blk });
+    }
+    if (own.blk < 0) this.entries.set(phys, own);
+    return own;
   }
 }
 

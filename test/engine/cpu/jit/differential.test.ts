@@ -24,8 +24,8 @@ function compare(mode: Mode, runs: number): void {
       const a = runTier(code, mode, false, period, chunk);
       const b = runTier(code, mode, true, period, chunk);
       translated += b.translated;
-      const { ram: ra, ...sa } = a;
-      const { ram: rb, ...sb } = b;
+      const { ram: ra, stats: _sa, ...sa } = a;
+      const { ram: rb, stats: _sb, ...sb } = b;
       expect({ ...sb, translated: 0 }).toEqual({ ...sa, translated: 0 });
       expect(ra.equals(rb)).toBe(true);
     }),

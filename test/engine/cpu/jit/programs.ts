@@ -6,7 +6,7 @@ import { IoBus } from '../../../../engine/bus/io-bus.js';
 import { PhysicalMemory } from '../../../../engine/bus/physical-memory.js';
 import { VirtualClock } from '../../../../engine/clock/virtual-clock.js';
 import { Cpu, ATTR_PRESENT, type CpuModel, type InterruptSource } from '../../../../engine/cpu/cpu.js';
-import { Translator } from '../../../../engine/cpu/jit/translator.js';
+import { Translator, type TranslatorStats } from '../../../../engine/cpu/jit/translator.js';
 import { Rng } from '../../../../engine/cpu/generator.js';
 import { PM_PREAMBLE } from '../pm-env.js';
 
@@ -84,7 +84,7 @@ export function program(seed: number, mode: Mode): string {
       case 5:
         return [`${pick(shifts)} ${reg(s)}, ${rich ? g.below(40) : 1}`];
       case 6:
-        return [`${pick(shifts)} ${reg(s)}, cl`];
+        return [`${pick(shifts)} ${g.below(3) ? reg(s) : mem(s)}, cl`];
       case 7:
         return [`mov ${reg(s)}, ${g.below(2) ? mem(s) : mask(s, imm())}`];
       case 8:
@@ -215,6 +215,8 @@ export interface Outcome {
   halted: boolean;
   ram: Buffer;
   translated: number;
+  /** The translator's counters (jit only). */
+  stats?: TranslatorStats;
 }
 
 export function runTier(code: Uint8Array, mode: Mode, jit: boolean, period: number, chunk: number, limit = 400_000): Outcome {
@@ -247,6 +249,7 @@ export function runTier(code: Uint8Array, mode: Mode, jit: boolean, period: numb
     halted: cpu.halted,
     ram: Buffer.from(memory.ram),
     translated: tr?.stats.translatedInsns ?? 0,
+    ...(tr !== undefined ? { stats: { ...tr.stats } } : {}),
   };
 }
 
