@@ -196,10 +196,7 @@ export class Translator {
       if (e === undefined || e.phys !== phys || !this.valid(e, eip, csBase, csLimit, mode)) {
         e = this.entries.get(phys);
         if (e === undefined || !this.valid(e, eip, csBase, csLimit, mode)) {
-          const h = (this.heat.get(phys) ?? 0) + 1;
-          this.heat.set(phys, h);
-          if (h < HOT_THRESHOLD) return n;
-          this.heat.delete(phys);
+          if (!this.hot(phys)) return n;
           e = this.build(eip, phys, csBase, csLimit, mode, [], false);
         }
         this.cache[slot] = e;
@@ -209,11 +206,7 @@ export class Translator {
         // Inside a block of a live region. After a deadline, a budget or a bail-out the interpreter
         // runs on to the next block start; only code that translated code jumps to (a return from
         // another region, say) becomes an entry of its own.
-        if (!chained) return n;
-        const h = (this.heat.get(phys) ?? 0) + 1;
-        this.heat.set(phys, h);
-        if (h < HOT_THRESHOLD) return n;
-        this.heat.delete(phys);
+        if (!chained || !this.hot(phys)) return n;
         e = this.build(eip, phys, csBase, csLimit, mode, [], false);
         this.cache[slot] = e;
         if (e.r.fn === undefined || e.blk < 0) return n;
@@ -235,6 +228,17 @@ export class Translator {
       if (r.exitsSeen >= 0 && cpu.eip !== eip) this.noteExit(r, rank <= 1 ? csBase + (cpu.eip & 0xffff) : (csBase + cpu.eip) >>> 0, cpu.eip);
     }
     return n;
+  }
+
+  /** Counts a visit to `phys`; true (and the count restarts) on the HOT_THRESHOLD-th. */
+  private hot(phys: number): boolean {
+    const h = (this.heat.get(phys) ?? 0) + 1;
+    if (h < HOT_THRESHOLD) {
+      this.heat.set(phys, h);
+      return false;
+    }
+    this.heat.delete(phys);
+    return true;
   }
 
   /** Whether entry `e` is current for CS:EIP in this mode (both region pages unchanged since compiled). */
