@@ -29,6 +29,15 @@ org 0x1000
   mov dword [0x50000 + %1*4], %2
 %endmacro
 
+%macro iret_to_ring3 2 ; entry, EFLAGS: IRETD to 0x1B:entry with SS:ESP = 0x23:0x80000
+  push dword 0x23
+  push dword 0x80000
+  push dword %2
+  push dword 0x1B
+  push dword %1
+  iretd
+%endmacro
+
 align 8
 gdt:
   dq 0

@@ -334,12 +334,7 @@ describe('privilege levels, gates and the TSS', () => {
       mov word [gdt + 0x44], 0xEC00
       shr eax, 16
       mov [gdt + 0x46], ax
-      push dword 0x23
-      push dword 0x80000
-      push dword 0x2
-      push dword 0x1B
-      push dword ring3
-      iretd
+      iret_to_ring3 ring3, 0x2
     ring3:
       mov ax, 0x23
       mov ds, ax
@@ -492,12 +487,7 @@ describe('privilege levels, gates and the TSS', () => {
       or eax, 0x40000                    ; CR0.AM
       mov cr0, eax
       mov eax, [0x60001]                 ; CPL 0: never checked
-      push dword 0x23
-      push dword 0x80000
-      push dword 0x40002                 ; EFLAGS.AC
-      push dword 0x1B
-      push dword ring3
-      iretd
+      iret_to_ring3 ring3, 0x40002                 ; EFLAGS.AC
     ring3:
       mov ax, 0x23
       mov ds, ax

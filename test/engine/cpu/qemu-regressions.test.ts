@@ -142,12 +142,7 @@ describe('paging bugs found by the QEMU differential test (modes pg, pg3)', () =
       mov dword [0x30008], 0x10
       mov ax, 0x28
       ltr ax
-      push dword 0x23
-      push dword 0x80000
-      push dword 0x2
-      push dword 0x1B
-      push dword ring3
-      iretd
+      iret_to_ring3 ring3, 0x2
     ring3:
       mov ax, 0x23
       mov ds, ax
