@@ -181,21 +181,25 @@ prog: db ${prog.join(', ')}
 `;
 }
 
+/** Runs `source` in both tiers; everything but the translator's own counters must agree. */
+function sameInBothTiers(source: string, period: number, chunk: number): { stats: ReturnType<typeof runTier>['stats']; translated: number } {
+  const code = nasm(source);
+  const { ram: ra, stats: _sa, ...sa } = runTier(code, MODE, false, period, chunk);
+  const { ram: rb, stats, ...sb } = runTier(code, MODE, true, period, chunk);
+  expect({ ...sb, translated: 0 }).toEqual({ ...sa, translated: 0 });
+  expect(ra.equals(rb)).toBe(true);
+  return { stats, translated: sb.translated };
+}
+
 describe('translator fast paths = interpreter', () => {
   it('copied dispatch blocks (bytecode interpreter)', () => {
     let copies = 0;
     let translated = 0;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const code = nasm(vmProgram(seed));
-        const a = runTier(code, MODE, false, period, chunk);
-        const b = runTier(code, MODE, true, period, chunk);
-        const { ram: ra, stats: _sa, ...sa } = a;
-        const { ram: rb, stats, ...sb } = b;
-        expect({ ...sb, translated: 0 }).toEqual({ ...sa, translated: 0 });
-        expect(ra.equals(rb)).toBe(true);
+        const { stats, translated: t } = sameInBothTiers(vmProgram(seed), period, chunk);
         copies += stats?.tailCopies ?? 0;
-        translated += b.translated;
+        translated += t;
       }),
       { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
     );
@@ -208,15 +212,9 @@ describe('translator fast paths = interpreter', () => {
     let translated = 0;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const code = nasm(divProgram(seed));
-        const a = runTier(code, MODE, false, period, chunk);
-        const b = runTier(code, MODE, true, period, chunk);
-        const { ram: ra, stats: _sa, ...sa } = a;
-        const { ram: rb, stats, ...sb } = b;
-        expect({ ...sb, translated: 0 }).toEqual({ ...sa, translated: 0 });
-        expect(ra.equals(rb)).toBe(true);
+        const { stats, translated: t } = sameInBothTiers(divProgram(seed), period, chunk);
         generic += stats?.genericCompiled ?? 0;
-        translated += b.translated;
+        translated += t;
       }),
       { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
     );
@@ -230,16 +228,10 @@ describe('translator fast paths = interpreter', () => {
     let translated = 0;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 400 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const code = nasm(shiftProgram(seed));
-        const a = runTier(code, MODE, false, period, chunk);
-        const b = runTier(code, MODE, true, period, chunk);
-        const { ram: ra, stats: _sa, ...sa } = a;
-        const { ram: rb, stats, ...sb } = b;
-        expect({ ...sb, translated: 0 }).toEqual({ ...sa, translated: 0 });
-        expect(ra.equals(rb)).toBe(true);
+        const { stats, translated: t } = sameInBothTiers(shiftProgram(seed), period, chunk);
         generic += stats?.genericCompiled ?? 0;
         entries += stats?.blockEntries ?? 0;
-        translated += b.translated;
+        translated += t;
         // One loop (one or two pages) and the timer handler: interrupted blocks do not add regions.
         expect(stats?.regionsCompiled ?? 0).toBeLessThanOrEqual(4);
       }),
