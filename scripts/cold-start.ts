@@ -11,7 +11,7 @@
  * when it is larger than 2.88 MB) or an ISO (.iso, booted from the CD-ROM).
  * Prints one JSON line.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Machine } from '../engine/machine.js';
 import type { MachineConfigInput } from '../engine/machine-config.js';
 
@@ -24,13 +24,21 @@ const count = Number(countArg);
 
 function diskConfig(path: string): MachineConfigInput {
   if (path.toLowerCase().endsWith('.iso')) return { cdrom: { path }, bootOrder: ['cdrom'] };
+  if (!existsSync(path)) return { fda: { path }, bootOrder: ['floppy'] };
   // Up to 2.88 MB is a floppy; anything larger boots as the first hard disk.
   if (statSync(path).size <= 2_949_120) return { fda: { path }, bootOrder: ['floppy'] };
   return { hda: { path }, bootOrder: ['disk'] };
 }
 
 const t0 = performance.now();
-const m = await Machine.create({ ...diskConfig(image), cpu: tierArg, firmware: { kind: firmwareArg }, debugExit: true });
+let m: Machine;
+try {
+  m = await Machine.create({ ...diskConfig(image), cpu: tierArg, firmware: { kind: firmwareArg }, debugExit: true });
+} catch (e) {
+  // A missing or unreadable image: one line, as the lab command reports it.
+  console.error(`cold-start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+}
 const created = performance.now();
 const r = m.run({ maxInstructions: count });
 const ran = performance.now();
