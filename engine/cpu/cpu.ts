@@ -343,7 +343,7 @@ export class Cpu implements DecodeHost {
     // Type bits 3 (code) and 1 (readable): 10b is execute-only code. Real mode
     // and V86 mode do no type checks, whatever a descriptor cache holds.
     if ((this.segAttr[s] & 0x0a) === 0x08 && (this.cr0 & 1) !== 0 && (this.flags & VM) === 0) this.fault(EX_GP, 0);
-    return this.linChecked(s, off, size);
+    return this.linChecked(s, off, size, false);
   }
 
   /**
@@ -356,11 +356,11 @@ export class Cpu implements DecodeHost {
       if ((this.segAttr[s] & ATTR_PRESENT) === 0) this.segFault(s);
       this.fault(s === SS ? EX_SS : EX_GP, 0);
     }
-    return this.linChecked(s, off, size);
+    return this.linChecked(s, off, size, true);
   }
 
   /** The limit check of an access of `size` bytes at seg:off (SDM Vol. 3 §5.3); returns the linear address. */
-  private linChecked(s: number, off: number, size: number): number {
+  private linChecked(s: number, off: number, size: number, write: boolean): number {
     if (this.rank >= 2) {
       const lim = this.segLimit[s];
       const attr = this.segAttr[s];
@@ -375,10 +375,11 @@ export class Cpu implements DecodeHost {
     // Alignment check (SDM Vol. 3 §6.15, Interrupt 17): EFLAGS.AC, CR0.AM and CPL 3
     // (V86 included) make a misaligned data access #AC(0): words on 2, doublewords and
     // far pointers on 4, quadwords on 8 bytes (Table 6-7). It ranks below segment faults
-    // (Table 6-2), hence after the limit check; a page fault on the same access also
-    // ranks above it but is raised after this, in the paging path (a known gap).
+    // (Table 6-2), hence after the limit check, and so does a page fault on the same
+    // access, so the pages are checked (without setting A/D flags) before #AC is raised.
     // AC can only be set on the i486 and later, so the first test is all the common case pays.
     if ((this.flags & AC) !== 0 && size > 1 && this.cpl === 3 && (this.cr0 & CR0_AM) !== 0 && (a & (size === 2 ? 1 : size === 8 ? 7 : 3)) !== 0) {
+      if (this.pagingOn) this.mmu.checkAccessOnly(a, size, write);
       this.fault(EX_AC, 0);
     }
     return a;

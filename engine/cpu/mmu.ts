@@ -76,10 +76,34 @@ export class Mmu {
       const okWrite = !write || ((e & TLB_DIRTY) !== 0 && ((e & TLB_WRITE) !== 0 || (!user && (c.cr0 & 0x10000) === 0)));
       if (okUser && okWrite) return ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
     }
-    return this.walk(lin, write, user);
+    return this.walk(lin, write, user, false);
   }
 
-  private walk(lin: number, write: boolean, user: boolean): number {
+  /**
+   * Raise the #PF that an access of `size` bytes at `lin` would raise, without doing it:
+   * no accessed/dirty flag is set and the TLB is not filled. For a fault of lower priority
+   * that must not be raised when paging would fault first (#AC ranks below #PF, SDM Vol. 3
+   * §6.9 Table 6-2), so the access that never happens leaves the page tables unchanged.
+   */
+  checkAccessOnly(lin: number, size: number, write: boolean): void {
+    this.probeOne(lin, write);
+    if ((lin & 0xfff) + size - 1 > 0xfff) this.probeOne(((lin | 0xfff) + 1) >>> 0, write);
+  }
+
+  private probeOne(lin: number, write: boolean): void {
+    const c = this.c;
+    const e = this.tlb[lin >>> 12];
+    const user = c.cpl === 3;
+    if (e & TLB_VALID) {
+      const okUser = !user || (e & TLB_USER) !== 0;
+      const okWrite = !write || ((e & TLB_DIRTY) !== 0 && ((e & TLB_WRITE) !== 0 || (!user && (c.cr0 & 0x10000) === 0)));
+      if (okUser && okWrite) return;
+    }
+    this.walk(lin, write, user, true);
+  }
+
+  /** The page walk; a `dry` walk only raises the fault, changing no entry and no TLB slot. */
+  private walk(lin: number, write: boolean, user: boolean, dry: boolean): number {
     const c = this.c;
     const mem = c.memory;
     const pdeAddr = ((c.cr3 & 0xfffff000) + ((lin >>> 22) << 2)) >>> 0;
@@ -90,7 +114,10 @@ export class Mmu {
     if ((pde & 0x80) !== 0 && (c.cr4 & 0x10) !== 0) {
       // 4 MiB page (PSE). Without PSE-36 (not advertised by any model here) bits 21:13
       // are reserved, and a set one is a #PF with RSVD (error code bit 3) and P = 1
-      // (SDM Vol. 3 §4.3 Table 4-4, §4.7).
+      // (SDM Vol. 3 §4.3 Table 4-4, §4.7). These are the only reserved bits 32-bit paging
+      // checks: PTEs and PDEs of page tables have none (SDM Vol. 3 Table 5-10, legacy
+      // 32-bit modes), and the PAT bits (PTE bit 7, bit 12 here), reserved without a PAT,
+      // are left unchecked as Table 5-10 lists them: no model here has a PAT to enable.
       if ((pde & 0x3fe000) !== 0) {
         c.cr2 = lin >>> 0;
         c.fault(EX_PF, 1 | 8 | (write ? 2 : 0) | (user ? 4 : 0));
@@ -98,6 +125,7 @@ export class Mmu {
       flags = pde;
       this.checkAccess(lin, flags, write, user);
       const nv = pde | 0x20 | (write ? 0x40 : 0);
+      if (dry) return 0;
       if (nv !== pde) mem.write32(pdeAddr, nv);
       phys = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
       flags = nv;
@@ -107,7 +135,7 @@ export class Mmu {
       // "whenever the processor uses a paging-structure entry as part of linear-address
       // translation, it sets the accessed flag in that entry"); the PTE's A and D flags
       // change only when the access is allowed.
-      if ((pde & 0x20) === 0) mem.write32(pdeAddr, pde | 0x20);
+      if ((pde & 0x20) === 0 && !dry) mem.write32(pdeAddr, pde | 0x20);
       const pteAddr = ((pde & 0xfffff000) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0;
       const pte = mem.read32(pteAddr);
       if ((pte & 1) === 0) this.pageFault(lin, 0, write, user);
@@ -115,6 +143,7 @@ export class Mmu {
       flags = (pte & ~6) | (pde & pte & 6);
       this.checkAccess(lin, flags, write, user);
       const nv = pte | 0x20 | (write ? 0x40 : 0);
+      if (dry) return 0;
       if (nv !== pte) mem.write32(pteAddr, nv);
       phys = (pte & 0xfffff000) >>> 0;
       flags = (flags & ~0x40) | (nv & 0x40);

@@ -305,11 +305,104 @@ describe('paging: reserved bits', () => {
       mark 2, eax
       and dword [0x70004], ~0x2000
       iretd`;
+  it('PTEs and page-table PDEs have no checked reserved bits (SDM Vol. 3 Table 5-10)', () => {
+    // PTE bit 7 (PAT on later CPUs), PDE bit 7 with CR4.PSE clear and the ignored bits 11:9.
+    const m = runPm(`
+      ${IDENTITY_PAGING}
+      or dword [0x71000 + 0x60*4], 0xE80
+      or dword [0x70000], 0xE80
+      mov eax, 0x70000
+      mov cr3, eax
+      mov eax, cr0
+      or eax, 0x80000000
+      mov cr0, eax
+      mov dword [0x60010], 0x600D
+      mov eax, cr0
+      and eax, 0x7FFFFFFF
+      mov cr0, eax
+      hlt
+    pf:
+      pop ebx
+      mark 1, ebx
+      hlt`, 'p6');
+    expect(mark(m, 1)).toBe(0);
+    expect(m.memory.read32(0x60010)).toBe(0x600d);
+  });
+
   it.each(['pentium', 'p6'] as const)('a set reserved bit in a 4 MiB PDE is a #PF with RSVD (%s)', (model) => {
     const m = runPm(body, model);
     expect(mark(m, 1)).toBe(0x0b); // RSVD | write | present
     expect(mark(m, 2)).toBe(0x400020);
     expect(m.memory.read32(0x800020)).toBe(0x5eb7);
+  });
+});
+
+describe('paging: #PF ranks above #AC', () => {
+  // SDM Vol. 3 §6.9 Table 6-2: a data page fault outranks an alignment check on the
+  // same access. Page 0x60 is not present and page 0x61 read-only; the misaligned
+  // ring-3 accesses to them fault with #PF first, and only after the handler fixes
+  // the entry with #AC, which leaves the entries' A/D flags as they were: the access
+  // never happened.
+  const body = `
+      mov dword [0x30004], 0x88000
+      mov dword [0x30008], 0x10
+      mov ax, 0x28
+      ltr ax
+      gate 17, ac, 0x8E
+      gate 0x81, done, 0xEE
+      ${IDENTITY_PAGING}
+      and dword [0x71000 + 0x60*4], ~1
+      and dword [0x71000 + 0x61*4], ~2
+      mov eax, 0x70000
+      mov cr3, eax
+      mov eax, cr0
+      or eax, 0x80050000                 ; PG, AM, WP
+      mov cr0, eax
+      iret_to_ring3 ring3, 0x40002       ; EFLAGS.AC
+    ring3:
+      mov ax, 0x23
+      mov ds, ax
+      mov dword [0x50200], r1
+      mov eax, [0x60002]
+    r1:
+      mov dword [0x50200], r2
+      mov [0x61001], eax
+    r2:
+      int 0x81
+    pf:
+      pop ebx
+      mov ecx, [0x50100]
+      mov [0x50104 + ecx*8], ebx
+      mov eax, cr2
+      mov [0x50108 + ecx*8], eax
+      inc dword [0x50100]
+      shr eax, 12
+      or dword [0x71000 + eax*4], 3
+      shl eax, 12
+      invlpg [eax]
+      iretd
+    ac:
+      pop eax
+      inc dword [0x50210]
+      mov eax, [0x50200]
+      mov [esp], eax
+      iretd
+    done:
+      mov ax, 0x10
+      mov ds, ax
+      mov eax, cr0
+      and eax, 0x7FFFFFFF
+      mov cr0, eax
+      hlt`;
+  it('misaligned ring-3 accesses to a not-present and a read-only page', () => {
+    const m = runPm(body, 'p6');
+    const mem = m.memory;
+    expect(mem.read32(0x50100)).toBe(2);
+    expect([mem.read32(0x50104), mem.read32(0x50108)]).toEqual([0x4, 0x60002]); // user read, not present
+    expect([mem.read32(0x5010c), mem.read32(0x50110)]).toEqual([0x7, 0x61001]); // user write, protection
+    expect(mem.read32(0x50210)).toBe(2); // then #AC on each
+    expect(mem.read32(0x71000 + 0x60 * 4) & 0x60).toBe(0); // neither access set A or D
+    expect(mem.read32(0x71000 + 0x61 * 4) & 0x60).toBe(0);
   });
 });
 
