@@ -27,7 +27,11 @@ const TLB_KEPT = 32;
 export class Mmu {
   /** Paging enabled (CR0.PG). */
   enabled = false;
-  private readonly tlb = new Int32Array(1 << 20);
+  /**
+   * Per linear page: physical page | TLB_* bits, 0 when not cached. Read by translated code
+   * (compiler.ts, the paging note), which never writes it.
+   */
+  readonly tlb = new Int32Array(1 << 20);
   private readonly tlbUsed: number[] = [];
   /** Scratch descriptor words (read by readDescriptor). */
   private dLo = 0;

@@ -60,7 +60,27 @@ export interface RegionEnv {
   /** Generation of the region's page (CodePages) when compiled. */
   gen: number;
   page: number;
+  /**
+   * With paging on: the physical page the entry's linear page maps to (the region then
+   * covers that one page only, see compile). -1 without paging (linear = physical).
+   */
+  physPage: number;
 }
+
+/*
+ * Paging (SDM Vol. 3 §4.3, §4.6). Generated code looks each data access up in the MMU's TLB
+ * (Mmu.tlb: physical page | VALID 1 | WRITE 2 | USER 4 | DIRTY 8 per linear page) and takes
+ * the inline path only when the entry grants the access outright: present, user for CPL 3,
+ * and for a write already dirty and writable (or a supervisor write with CR0.WP clear). Every
+ * other case — a TLB miss, a page walk that would set an A/D flag, a fault — bails to the
+ * interpreter before any side effect, which walks, updates the entries and fills the TLB as
+ * it always does; the next pass then hits. CPL 3 and CR0.WP are part of the region key.
+ */
+const TLB_READ_MASK_SUP = 1;
+const TLB_READ_MASK_USER = 1 | 4;
+const TLB_WRITE_MASK_SUP_NOWP = 1 | 8;
+const TLB_WRITE_MASK_SUP_WP = 1 | 2 | 8;
+const TLB_WRITE_MASK_USER = 1 | 2 | 4 | 8;
 
 /**
  * `blk0` is the block to start at: a region can be entered at any of its
@@ -77,6 +97,8 @@ export interface RegionRuntime {
   pageKind: Uint8Array;
   codePages: Uint8Array;
   pageGen: Int32Array;
+  /** The MMU's TLB (see the paging note above). */
+  tlb: Int32Array;
   /** Exit kind of the last call (EXIT_*). */
   ctl: number;
   flags: (lo: number, la: number, lb: number, lr: number, lc: number, F: number) => number;
@@ -218,9 +240,12 @@ export class RegionCompiler {
     // boundary stay inside one function); both pages' generations validate it.
     let page2 = -1;
     const am = cpu.memory.addressMask;
+    const paging = env.physPage >= 0;
+    const physOfLin = (lin: number): number => (paging ? ((env.physPage << 12) | (lin & 0xfff)) >>> 0 : (lin & am) >>> 0);
     const admit = (p: number): boolean => {
       if (p === page || p === page2) return true;
-      if (page2 !== -1) return false;
+      // With paging only the entry page is known to be mapped (and is checked at each entry).
+      if (page2 !== -1 || paging) return false;
       const phys = ((p << 12) & am) >>> 0;
       if (cpu.memory.pageKind[phys >>> 12] !== 0 || phys >>> 12 >= cpu.codePages.pageGen.length) return false;
       page2 = p;
@@ -263,8 +288,8 @@ export class RegionCompiler {
         }
         d.start = eip;
         const first = Math.min(d.len, 0x1000 - (lin & 0xfff));
-        lines.push([lin, first]);
-        if (first < d.len) lines.push([(lin + first) >>> 0, d.len - first]);
+        lines.push([physOfLin(lin), first]);
+        if (first < d.len) lines.push([physOfLin((lin + first) >>> 0), d.len - first]);
         const ins: Insn = { d, start: eip, next, gi: -1 };
         const mn = d.spec.mn;
         const rel = (): number => ((next + d.imm) & (d.o32 ? 0xffffffff : 0xffff)) >>> 0;
@@ -342,7 +367,7 @@ export class RegionCompiler {
     // Identical source (same code bytes, same mode) → the same function object of this translator,
     // so V8 keeps its optimised code across region invalidation and CPU reset. Generic
     // instructions are named by their bytes so the key covers their decoded records too.
-    const gkey = generic.map((d) => Array.from(cpu.memory.readBytes(linOf(d.start) & cpu.memory.addressMask, d.len), (x) => x.toString(16)).join('.')).join('|');
+    const gkey = generic.map((d) => Array.from(cpu.memory.readBytes(physOfLin(linOf(d.start)), d.len), (x) => x.toString(16)).join('.')).join('|');
     const key = `${this.cpu.model}|${big ? 32 : 16}|${gkey}|${src}`;
     let factory = FACTORY_CACHE.get(key);
     if (factory === undefined) {
@@ -436,7 +461,16 @@ class Emitter {
   ) {
     this.stackBig = cpu.stackBig;
     this.flat = flatSegments(cpu);
+    if (env.physPage >= 0) {
+      const user = cpu.cpl === 3;
+      this.tlbRead = user ? TLB_READ_MASK_USER : TLB_READ_MASK_SUP;
+      this.tlbWrite = user ? TLB_WRITE_MASK_USER : (cpu.cr0 & 0x10000) !== 0 ? TLB_WRITE_MASK_SUP_WP : TLB_WRITE_MASK_SUP_NOWP;
+    }
   }
+
+  /** TLB bits a read / a write needs with paging on (0: paging off; see the paging note). */
+  private readonly tlbRead: number = 0;
+  private readonly tlbWrite: number = 0;
 
   /** Temps needed by the largest block (temps never live across blocks, so each block reuses t0, t1…). */
   private maxTmp = 0;
@@ -481,7 +515,7 @@ class Emitter {
     // The runtime's typed arrays and helpers are constants of the closure (one closure per
     // translator, see RegionCompiler.fns): V8 then drops the per-access type checks on them.
     return `const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
-const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, P = X.P, FL = X.flags, CF1 = X.cf, CND = X.cond;
+const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, P = X.P, FL = X.flags, CF1 = X.cf, CND = X.cond, TLB = X.tlb;
 return function region(cpu, budget, X, PG, GEN, PG2, GEN2, blk0) {
   const mem = cpu.memory;
   const am = mem.addressMask | 0;
@@ -715,21 +749,31 @@ ${code}
    * name of the physical-address temp. Throws BAIL (no side effect yet) when
    * the access is not a plain in-page RAM access inside the segment limit.
    */
-  private addr(seg: number, offExpr: string, size: number): string {
+  private addr(seg: number, offExpr: string, size: number, write: boolean): string {
     const off = this.t();
     const p = this.t();
     const o = this.out;
     o.push(`          ${off} = ${offExpr};`);
-    if ((this.flat & (1 << seg)) !== 0) {
-      // Flat segment (base 0, limit 4 GiB, part of the region key): no limit check, no base.
-      o.push(`          ${p} = ${off} & am;`);
-      o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) ${this.bail()}`);
+    const flat = (this.flat & (1 << seg)) !== 0;
+    if (!flat) {
+      this.segsUsed.add(seg);
+      o.push(`          if ((${off} >>> 0) > L${seg} - ${size - 1}) ${this.bail()}`);
+    }
+    // Flat segment (base 0, limit 4 GiB, part of the region key): no limit check, no base.
+    const lin = flat ? off : `((S${seg} + ${off}) | 0)`;
+    const cross = size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : '';
+    if (this.tlbRead !== 0) {
+      // Paging: the TLB entry must grant the access (see the paging note); same page check.
+      const e = this.t();
+      const want = write ? this.tlbWrite : this.tlbRead;
+      o.push(`          ${p} = ${lin}; ${e} = TLB[${p} >>> 12];`);
+      o.push(`          if ((${e} & ${want}) !== ${want}${cross}) ${this.bail()}`);
+      o.push(`          ${p} = ((${e} & -4096) | (${p} & 0xfff)) & am;`);
+      o.push(`          if (pk[${p} >>> 12] !== 0) ${this.bail()}`);
       return p;
     }
-    this.segsUsed.add(seg);
-    o.push(`          if ((${off} >>> 0) > L${seg} - ${size - 1}) ${this.bail()}`);
-    o.push(`          ${p} = ((S${seg} + ${off}) | 0) & am;`);
-    o.push(`          if (pk[${p} >>> 12] !== 0${size > 1 ? ` || (${p} & 0xfff) > ${4096 - size}` : ''}) ${this.bail()}`);
+    o.push(`          ${p} = ${lin} & am;`);
+    o.push(`          if (pk[${p} >>> 12] !== 0${cross}) ${this.bail()}`);
     return p;
   }
 
@@ -764,7 +808,7 @@ ${code}
   }
 
   /** Operand i as an rvalue; memory operands are loaded into a temp (checks emitted). Returns [expr, physTemp|undefined]. */
-  private read(d: Decoded, i: number, pre?: string): [string, string | undefined] {
+  private read(d: Decoded, i: number, pre?: string, forWrite = false): [string, string | undefined] {
     const kind = d.kind[i];
     const size = d.size[i];
     if (kind === K.Reg) return [this.regRead(d.regNo[i], size), undefined];
@@ -773,7 +817,7 @@ ${code}
       return [String(size === 4 ? v | 0 : v), undefined];
     }
     if (kind === K.Mem) {
-      const p = pre ?? this.addr(d.eaSeg, this.ea(d), size);
+      const p = pre ?? this.addr(d.eaSeg, this.ea(d), size, forWrite);
       const v = this.t();
       this.out.push(`          ${v} = ${this.load(p, size)};`);
       return [v, p];
@@ -820,7 +864,7 @@ ${code}
     const alu = ALU_KIND[mn];
     if (alu !== undefined && d.nargs === 2 && this.simpleOperands(d, 2) && d.kind[0] !== K.Imm) {
       const size = d.size[0];
-      const [a, p] = this.read(d, 0);
+      const [a, p] = this.read(d, 0, undefined, mn !== 'cmp' && mn !== 'test');
       const [b] = this.read(d, 1);
       const r = this.t();
       const av = this.t();
@@ -858,7 +902,7 @@ ${code}
       } else if (incLive && this.lazyKnown !== 0 && this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC) {
         o.push(`          F = (F & ~1) | ${this.cfExpr()};`);
       }
-      const [a, p] = this.read(d, 0);
+      const [a, p] = this.read(d, 0, undefined, true);
       const av = this.t();
       const r = this.t();
       o.push(`          ${av} = ${a};`);
@@ -874,7 +918,7 @@ ${code}
     }
     if ((mn === 'neg' || mn === 'not') && this.simpleOperands(d, 1)) {
       const size = d.size[0];
-      const [a, p] = this.read(d, 0);
+      const [a, p] = this.read(d, 0, undefined, true);
       const av = this.t();
       const r = this.t();
       o.push(`          ${av} = ${a};`);
@@ -892,7 +936,7 @@ ${code}
       if (d.kind[0] === K.Mem) {
         const vv = this.t();
         o.push(`          ${vv} = ${v};`);
-        const p = this.addr(d.eaSeg, this.ea(d), d.size[0]);
+        const p = this.addr(d.eaSeg, this.ea(d), d.size[0], true);
         this.store(p, d.size[0], vv);
         this.smcCheck(ins.next);
       } else this.write(d, 0, v, undefined);
@@ -910,8 +954,8 @@ ${code}
     }
     if (mn === 'xchg' && this.simpleOperands(d, 2) && d.kind[0] !== K.Imm && d.kind[1] !== K.Imm) {
       // Interpreter order: write operand 0 with b, then operand 1 with a.
-      const [a, p0] = this.read(d, 0);
-      const [b, p1] = this.read(d, 1);
+      const [a, p0] = this.read(d, 0, undefined, true);
+      const [b, p1] = this.read(d, 1, undefined, true);
       const av = this.t();
       const bv = this.t();
       o.push(`          ${av} = ${a}; ${bv} = ${b};`);
@@ -939,7 +983,7 @@ ${code}
       const cc = JCC.indexOf('j' + mn.slice(3));
       const c = this.cond(cc);
       if (d.kind[0] === K.Mem) {
-        const p = this.addr(d.eaSeg, this.ea(d), 1);
+        const p = this.addr(d.eaSeg, this.ea(d), 1, true);
         this.store(p, 1, `(${c} ? 1 : 0)`);
         this.smcCheck(ins.next);
       } else o.push(`          ${this.regWrite(d.regNo[0], 1, `(${c} ? 1 : 0)`)}`);
@@ -975,7 +1019,7 @@ ${code}
     if (count < 1 || count >= bits) return false;
     const o = this.out;
     const sg = SIGN_BIT[size];
-    const [a, p] = this.read(d, 0);
+    const [a, p] = this.read(d, 0, undefined, true);
     const v = this.t();
     const r = this.t();
     const cf = this.t();
@@ -1060,7 +1104,7 @@ ${code}
     const o = this.out;
     const c = this.t();
     o.push(`          ${c} = r1 & 31;`);
-    const [a, p] = this.read(d, 0);
+    const [a, p] = this.read(d, 0, undefined, true);
     const v = this.t();
     const r = this.t();
     const cf = this.t();
@@ -1171,6 +1215,16 @@ ${code}
       this.segsUsed.add(seg);
       o.push(`          ${off} = ${off === di ? (a32 ? 'r7 >>> 0' : '(r7 & 0xffff)') : a32 ? 'r6 >>> 0' : '(r6 & 0xffff)'};`);
       o.push(`          if (${off} + ${len} > ${a32 ? 4294967296 : 0x10000} || ${off} + ${len} - 1 > L${seg}) ${this.bail()}`);
+      if (this.tlbRead !== 0) {
+        // Paging: the whole step must lie in one page the TLB grants (see the paging note).
+        const want = write ? this.tlbWrite : this.tlbRead;
+        const e = this.t();
+        o.push(`          ${phys} = (S${seg} + ${off}) | 0; ${e} = TLB[${phys} >>> 12];`);
+        o.push(`          if ((${e} & ${want}) !== ${want} || (${phys} & 0xfff) + ${len} > 4096) ${this.bail()}`);
+        o.push(`          ${phys} = ((${e} & -4096) | (${phys} & 0xfff)) & am;`);
+        o.push(`          if (!X.ramRange(${phys} >>> 0, ${len}, ${write})) ${this.bail()}`);
+        return;
+      }
       o.push(`          ${phys} = ((S${seg} + ${off}) | 0) & am;`);
       o.push(`          if ((((S${seg} + ${off} + ${len} - 1) | 0) & am) !== ((${phys} + ${len} - 1) | 0) || !X.ramRange(${phys} >>> 0, ${len}, ${write})) ${this.bail()}`);
     };
@@ -1213,7 +1267,7 @@ ${code}
     const sp = this.t();
     if (this.stackBig) o.push(`          ${sp} = (r4 - ${size}) | 0;`);
     else o.push(`          ${sp} = ((r4 & 0xffff) - ${size}) & 0xffff;`);
-    const p = this.addr(SS, sp, size);
+    const p = this.addr(SS, sp, size, true);
     this.store(p, size, v);
     o.push(this.stackBig ? `          r4 = ${sp};` : `          r4 = (r4 & -65536) | ${sp};`);
   }
@@ -1223,7 +1277,7 @@ ${code}
     const o = this.out;
     const sp = this.t();
     o.push(this.stackBig ? `          ${sp} = r4;` : `          ${sp} = r4 & 0xffff;`);
-    const p = this.addr(SS, sp, size);
+    const p = this.addr(SS, sp, size, false);
     const v = this.t();
     o.push(`          ${v} = ${this.load(p, size)};`);
     o.push(this.stackBig ? `          r4 = (${sp} + ${size}) | 0;` : `          r4 = (r4 & -65536) | ((${sp} + ${size}) & 0xffff);`);
@@ -1352,7 +1406,7 @@ ${code}
         const size = d.o32 ? 4 : 2;
         const sp = this.t();
         o.push(this.stackBig ? `          ${sp} = r4;` : `          ${sp} = r4 & 0xffff;`);
-        const p = this.addr(SS, sp, size);
+        const p = this.addr(SS, sp, size, false);
         const v = this.t();
         o.push(`          ${v} = ${this.load(p, size)};`);
         o.push(limitCheck(v));

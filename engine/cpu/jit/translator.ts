@@ -27,8 +27,14 @@
  * the interpreter, which reaches the next block start within a few
  * instructions.
  *
- * Paging is not translated yet: with CR0.PG set every instruction runs in
- * the interpreter (a documented gap; the TLB in typed arrays is future work).
+ * Paging: the entry's linear page is looked up in the MMU's TLB (a miss, or
+ * a page the current privilege level may not fetch from, leaves the
+ * instruction to the interpreter, whose fetch walks the tables and fills the
+ * TLB), and the physical address found is the cache key as above. The region
+ * then covers that one page, and CPL 3 and CR0.WP join the mode bits, since
+ * generated code checks page rights against the TLB (compiler.ts). A guest
+ * that remaps the page must flush the TLB (MOV CR3, INVLPG: never
+ * translated), after which the next entry looks the new mapping up.
  */
 import type { Cpu } from '../cpu.js';
 import { CS } from '../decoder.js';
@@ -121,6 +127,7 @@ export class Translator {
       pageKind: m.pageKind,
       codePages: m.codePages,
       pageGen: cpu.codePages.pageGen,
+      tlb: cpu.mmu.tlb,
       ctl: 0,
       flags: lazyFlags,
       cf: lazyCf,
@@ -177,20 +184,29 @@ export class Translator {
     let n = 0;
     /** The previous region left to CS:EIP by a control transfer (EXIT_CHAIN). */
     let chained = false;
+    const tlb = rt.tlb;
     while (n < budget) {
-      if (cpu.pagingOn) return n;
       const eip = cpu.eip;
       const csBase = cpu.segBase[CS];
       const csLimit = rank <= 1 ? 0xffff : cpu.segLimit[CS];
       if (eip > csLimit) return n;
       const lin = rank <= 1 ? csBase + (eip & 0xffff) : (csBase + eip) >>> 0;
-      const phys = (lin & m.addressMask) >>> 0;
+      let phys: number;
+      let pg = 0;
+      if (cpu.pagingOn) {
+        // Fetch rights from the TLB: present, and a user page at CPL 3 (SDM Vol. 3 §4.6).
+        const t = tlb[lin >>> 12];
+        const want = cpu.cpl === 3 ? 5 : 1;
+        if ((t & want) !== want) return n;
+        phys = (((t & -4096) | (lin & 0xfff)) & m.addressMask) >>> 0;
+        pg = 1 | (cpu.cpl === 3 ? 2 : 0) | ((cpu.cr0 & 0x10000) !== 0 ? 4 : 0);
+      } else phys = (lin & m.addressMask) >>> 0;
       const page = phys >>> 12;
       if (m.pageKind[page] !== 0 || page >= pageGen.length || this.invalidations[page] >= VOLATILE_AFTER) return n;
       const pe = cpu.cr0 & 1;
       const v86 = (cpu.flags & VM) !== 0;
       const mode0 = (pe !== 0 && !v86 && (cpu.segAttr[CS] & ATTR_BIG) !== 0 ? 1 : 0) | (pe !== 0 && !v86 && (cpu.segAttr[2] & ATTR_BIG) !== 0 ? 2 : 0) | (pe << 2) | (v86 ? 8 : 0);
-      const mode = mode0 | (flatSegments(cpu) << 4);
+      const mode = mode0 | (flatSegments(cpu) << 4) | (pg << 10);
       const slot = (phys ^ (phys >>> 14)) & (CACHE_SIZE - 1);
       let e = this.cache[slot];
       if (e === undefined || e.phys !== phys || !this.valid(e, eip, csBase, csLimit, mode)) {
@@ -225,7 +241,12 @@ export class Translator {
       chained = true;
       // An exit to another place in the region's own pages (an indirect jump, a return): after a
       // few, recompile the region with that place as a block, so the dispatch stays inside it.
-      if (r.exitsSeen >= 0 && cpu.eip !== eip) this.noteExit(r, rank <= 1 ? csBase + (cpu.eip & 0xffff) : (csBase + cpu.eip) >>> 0, cpu.eip);
+      if (r.exitsSeen >= 0 && cpu.eip !== eip) {
+        const to = rank <= 1 ? csBase + (cpu.eip & 0xffff) : (csBase + cpu.eip) >>> 0;
+        // With paging a region has one page: an exit elsewhere in it is at the same offset from its base.
+        if (pg === 0) this.noteExit(r, (to & m.addressMask) >>> 0, cpu.eip);
+        else if (to >>> 12 === lin >>> 12) this.noteExit(r, ((phys & ~0xfff) | (to & 0xfff)) >>> 0, cpu.eip);
+      }
     }
     return n;
   }
@@ -248,8 +269,7 @@ export class Translator {
     return e.eip === eip && r.csBase === csBase && r.csLimit === csLimit && r.mode === mode && g[r.page1] === r.gen1 && g[r.page2] === r.gen2;
   }
 
-  private noteExit(r: Region, lin: number, target: number): void {
-    const phys = (lin & this.cpu.memory.addressMask) >>> 0;
+  private noteExit(r: Region, phys: number, target: number): void {
     const page = phys >>> 12;
     if (page !== r.page1 && page !== r.page2) return;
     const known = this.entries.get(phys);
@@ -288,7 +308,8 @@ export class Translator {
   private build(eip: number, phys: number, csBase: number, csLimit: number, mode: number, extra: number[], replace: boolean): Entry {
     const page1 = phys >>> 12;
     const gen1 = this.rt.pageGen[page1];
-    const res = this.compiler.compile(eip, { cpu: this.cpu, gen: gen1, page: page1 }, extra);
+    const paging = (mode & (1 << 10)) !== 0;
+    const res = this.compiler.compile(eip, { cpu: this.cpu, gen: gen1, page: page1, physPage: paging ? page1 : -1 }, extra);
     const am = this.cpu.memory.addressMask;
     const page2 = res.page2 < 0 ? page1 : ((res.page2 << 12) & am) >>> 12;
     const r: Region = { phys, eip, csBase, csLimit, mode, page1, gen1, page2, gen2: this.rt.pageGen[page2], fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
@@ -299,14 +320,16 @@ export class Translator {
       return own;
     }
     // The page generation must still be the one the code was compiled at (decoding reads only).
-    for (const [lin, len] of res.lines) this.cpu.codePages.mark((lin & am) >>> 0, len);
+    for (const [p, len] of res.lines) this.cpu.codePages.mark(p, len);
     this.stats.regionsCompiled++;
     this.stats.compileMs += res.compileMs;
     this.stats.guestInsnsCompiled += res.insns;
     this.stats.genericCompiled += res.generic.length;
     this.stats.tailCopies += res.tailCopies;
     const rank = this.cpu.rank;
-    const physOf = (x: number): number => (((rank <= 1 ? csBase + (x & 0xffff) : (csBase + x) >>> 0) & am) >>> 0);
+    const linOf = (x: number): number => (rank <= 1 ? csBase + (x & 0xffff) : (csBase + x) >>> 0);
+    // With paging the region is the entry's page only, mapped to the physical page of `phys`.
+    const physOf = (x: number): number => (paging ? ((phys & ~0xfff) | (linOf(x) & 0xfff)) >>> 0 : (linOf(x) & am) >>> 0);
     const live = (p: number, x: number): boolean => {
       const o = this.entries.get(p);
       return o !== undefined && o.blk >= 0 && o.r.fn !== undefined && this.valid(o, x, csBase, csLimit, mode);

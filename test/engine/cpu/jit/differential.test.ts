@@ -5,7 +5,8 @@
  * programs (a loop whose body mixes ALU/shift/multiply forms in 8/16/32-bit,
  * memory operands near a page boundary, forward Jcc over random flag
  * producers, calls, push/pop, SETcc/CMOVcc, DIV that may raise #DE, reads of
- * unmapped memory, and stores into the running loop's own code). The
+ * unmapped memory, and stores into the running loop's own code), also with
+ * paging on at ring 0 and ring 3 (faulting pages, page-table edits). The
  * program runs on two CPUs, one with the translator attached, both with a
  * timer that raises an interrupt every K instructions. Everything must match:
  * registers, EFLAGS, EIP, segment state, all of RAM, retired-instruction
@@ -40,6 +41,8 @@ const T = 60_000 * Math.max(1, Number(process.env.JIT_DIFF_RUNS ?? 0) / 20);
 
 describe('translator tier = interpreter (differential, random programs)', () => {
   it('32-bit protected mode (p6): loops, calls, #DE, timer interrupts, self-modifying stores', () => compare({ bits: 32, model: 'p6' }, 40), T);
+  it('32-bit paging, ring 0: remapped, read-only, not-present pages, page-table edits, INVLPG, CR3 reloads', () => compare({ bits: 32, model: 'p6', paging: 0 }, 25), T);
+  it('32-bit paging, ring 3: user/supervisor pages, page-table edits without INVLPG', () => compare({ bits: 32, model: 'p6', paging: 3 }, 25), T);
   it('16-bit real mode (80386)', () => compare({ bits: 16, model: '80386' }, 25), T);
   it('16-bit real mode (8086)', () => compare({ bits: 16, model: '8086' }, 20), T);
 });

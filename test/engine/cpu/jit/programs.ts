@@ -40,6 +40,12 @@ export class Timer implements InterruptSource {
 export interface Mode {
   bits: 16 | 32;
   model: CpuModel;
+  /**
+   * 32-bit only: run with paging on, at this CPL. Data pages around the loop's base are
+   * remapped (aliasing another page), read-only, not present and (ring 3) supervisor-only;
+   * the #PF handler grants the access and INVLPGs, and the loop edits page-table entries.
+   */
+  paging?: 0 | 3;
 }
 
 /** Random program text for `mode` from `seed`. */
@@ -64,11 +70,31 @@ export function program(seed: number, mode: Mode): string {
   const mask = (s: number, v: number): number => (s === 8 ? v & 0xff : s === 16 ? v & 0xffff : v >>> 0);
   let label = 0;
   const patches: string[] = [];
+  // Page-table edits between accesses (SDM Vol. 3 §4.10: without INVLPG the TLB may keep the
+  // old translation, and both tiers must keep exactly the same one). Ring 3 may write the
+  // tables (they are user pages here) but cannot INVLPG or load CR3.
+  const pageTableEdit = (): string[] => {
+    // Mostly the two pages the loop's memory operands use (EBX ± 127 around 0x60000).
+    const page = g.below(4) === 0 ? 0x61 + g.below(2) : 0x5f + g.below(2);
+    const pte = `dword [0x71000 + ${page}*4]`;
+    // Ring 3 mostly takes pages away from itself (supervisor-only), which only the timer's flush applies.
+    const edit = mode.paging === 3 && g.below(2) === 0 ? `and ${pte}, ~4` : pick([`and ${pte}, ~2`, `and ${pte}, ~0x40`, `and ${pte}, ~0x20`, `xor ${pte}, 0x8000`, `and ${pte}, ~1`, `or ${pte}, 7`]);
+    // Then often a read of that page followed by a write to it: the read fills the TLB without
+    // the dirty / writable rights the write needs, so the write must walk again (or fault).
+    const near = (): string => (page === 0x5f ? `ebx-${1 + g.below(60)}` : `ebx+${64 + g.below(60)}`);
+    // The JMP starts a new block: after the read bails to the interpreter, the write runs translated.
+    const l = `pt${label++}`;
+    const touch = page <= 0x60 && g.below(2) === 0 ? [`mov ${pick(r32)}, [${near()}]`, `jmp ${l}`, `${l}:`, `mov [${near()}], ${pick(src32)}`] : [];
+    if (mode.paging === 3) return [edit, ...touch];
+    const flush = g.below(4) === 0 ? ['push eax', 'mov eax, cr3', 'mov cr3, eax', 'pop eax'] : [`invlpg [${page * 0x1000 + g.below(4096)}]`];
+    return [edit, ...flush, ...touch];
+  };
   const flagOp = (): string => {
     const s = size();
     return g.below(2) ? `${pick(['cmp', 'test', 'sub', 'add', 'and', 'xor'])} ${reg(s)}, ${reg(s, true)}` : `cmp ${reg(s)}, ${mask(s, imm())}`;
   };
   const op = (depth: number): string[] => {
+    if (mode.paging !== undefined && g.below(5) === 0) return pageTableEdit();
     const s = size();
     const pickOp = g.below(rich ? 23 : 18);
     switch (!rich && pickOp === 17 ? 21 : pickOp) {
@@ -105,6 +131,9 @@ export function program(seed: number, mode: Mode): string {
         return [`and ${d}, ${pick([0, 1, 3, 0xff, 0xffff])}`, is32 ? 'xor edx, edx' : 'xor dx, dx', `div ${d}`];
       }
       case 13: {
+        // With paging, mostly page-table edits instead: a page whose code is patched 32 times
+        // is left to the interpreter (translator.ts VOLATILE_AFTER), and these loops should run translated.
+        if (mode.paging !== undefined && g.below(4) !== 0) return pageTableEdit();
         // Self-modifying: store into the immediate of a patchable instruction in this loop.
         const p = `patch${patches.length}`;
         patches.push(p);
@@ -124,6 +153,7 @@ export function program(seed: number, mode: Mode): string {
         return s === 8 ? [`movzx ${is32 ? reg(32) : reg(16)}, ${reg(8)}`] : [`movsx ${is32 ? reg(32) : reg(16)}, ${g.below(2) || !is32 ? 'byte' : 'word'} [${base}+${g.below(64)}]`];
       case 20:
         // Unmapped physical memory (reads 0xFF): the translator must leave it to the interpreter.
+        if (mode.paging !== undefined) return pageTableEdit();
         return is32 ? [`mov ${reg(32)}, [0xfff00000]`] : ['nop'];
       case 21: {
         // REP STOS / REP MOVS over the data area (page boundary at 0x60000 / 0x6000), both
@@ -147,6 +177,77 @@ export function program(seed: number, mode: Mode): string {
   // Half the programs put the loop across the 0x2000 page boundary (two-page regions).
   const pad = g.below(2) === 0 ? `times 0x1000 - ${g.below(120)} - ($ - $$) nop` : '';
   const init = (is32 ? r32 : r16).map((r) => `mov ${r}, ${mask(is32 ? 32 : 16, imm())}`);
+  if (is32 && mode.paging !== undefined) {
+    const ring3 = mode.paging === 3;
+    return `${PM_PREAMBLE}
+  gate 0, de_handler, 0x8E
+  gate 0x20, timer_handler, 0x8E
+  gate 14, pf_handler, 0x8E
+  gate 0x81, done, 0xEE
+  lidt [idt_desc]
+  mov dword [0x30004], 0x88000
+  mov dword [0x30008], 0x10
+  mov ax, 0x28
+  ltr ax
+  mov edi, 0x71000
+  mov eax, 0x007
+  mov ecx, 1024
+fill:
+  stosd
+  add eax, 0x1000
+  loop fill
+  mov dword [0x70000], 0x71007
+  mov dword [0x71000 + 0x5f*4], 0x67007     ; aliases page 0x67
+  and dword [0x71000 + 0x60*4], ~2          ; read-only
+  and dword [0x71000 + 0x61*4], ~1          ; not present
+  and dword [0x71000 + 0x62*4], ~4          ; supervisor
+  mov eax, 0x70000
+  mov cr3, eax
+  mov eax, cr0
+  or eax, ${g.below(2) ? '0x80010000' : '0x80000000'}  ; PG, and CR0.WP half the time
+  mov cr0, eax
+  ${ring3 ? 'iret_to_ring3 entry, 0x202' : 'sti'}
+entry:
+  ${ring3 ? 'mov ax, 0x23\n  mov ds, ax\n  mov es, ax' : ''}
+  mov ebx, 0x60000 - 0x40
+  ${init.join('\n  ')}
+  mov ecx, ${iters}
+  jmp top
+  ${pad}
+top:
+  ${body.join('\n  ')}
+  dec ecx
+  jnz top
+  int 0x81
+  ${subs.flat().join('\n  ')}
+de_handler:
+  add dword [esp], 2
+  iretd
+timer_handler:
+  inc dword [ss:0x50000]                    ; SS: from ring 3, DS may be null
+  ${ring3 ? `push eax
+  mov eax, cr3                              ; ring 3 cannot flush the TLB: its page-table edits
+  mov cr3, eax                              ; take effect here, and the ring-0 reads below fill
+  mov eax, [ss:0x5ff80]                     ; the TLB from entries that may be supervisor-only
+  mov eax, [ss:0x60040]
+  pop eax` : ''}
+  iretd
+pf_handler:
+  push eax
+  inc dword [ss:0x50004]
+  mov eax, cr2
+  shr eax, 12
+  or dword [ss:0x71000 + eax*4], 7
+  shl eax, 12
+  invlpg [eax]
+  pop eax
+  add esp, 4
+  iretd
+done:
+  cli
+  hlt
+`;
+  }
   if (is32) {
     return `${PM_PREAMBLE}
   gate 0, de_handler, 0x8E
