@@ -30,6 +30,8 @@ interface Guest {
   setup?: (mem: PhysicalMemory) => void;
   /** Expected EAX (or AX) at HLT. */
   expected: () => number;
+  /** 32-bit only: run with paging on (first 4 MiB identity-mapped with 4 KiB pages, ring 0). */
+  paging?: boolean;
 }
 
 // intmix.asm: ecx=200000; eax=0; ebx=0x12345678; loop { add eax,ebx; xor ebx,eax; rol ebx,3;
@@ -153,6 +155,7 @@ const GUESTS: Guest[] = [
   { name: 'call-heavy fib(24) (32-bit)', model: 'p6', bits: 32, code: CALLS, expected: () => fib(24) },
   { name: 'real mode 16-bit loop (8086)', model: '8086', bits: 16, code: REAL16, setup: (m) => pattern(m, 0x2000, 0x8000), expected: real16Expected },
   { name: 'bytecode dispatch jmp [tab] (32-bit)', model: 'p6', bits: 32, code: DISPATCH, setup: (m) => m.ram.set(BYTECODE, 0x100000), expected: dispatchExpected },
+  { name: 'sieve 64K, paging on (32-bit)', model: 'p6', bits: 32, code: SIEVE, expected: sieveExpected, paging: true },
   { name: 'self-modifying code+data page (32-bit)', model: 'p6', bits: 32, code: SMC, expected: smcExpected },
 ];
 
@@ -186,6 +189,13 @@ function prepare(g: Guest, tier: Tier): { cpu: Cpu; mem: PhysicalMemory } {
     }
     cpu.eip = 0x10000;
     cpu.r[4] = 0x80000;
+    if (g.paging) {
+      // Page directory at 8 MiB, one page table after it: linear = physical for 0–4 MiB.
+      mem.write32(0x800000, 0x801003);
+      for (let i = 0; i < 1024; i++) mem.write32(0x801000 + i * 4, (i << 12) | 3);
+      cpu.mmu.writeCr(3, 0x800000);
+      cpu.mmu.writeCr(0, (cpu.cr0 | 0x80000000) >>> 0);
+    }
   } else {
     mem.writeBytes(0x1000, Uint8Array.from(g.code));
     for (let s = 0; s < 4; s++) {
