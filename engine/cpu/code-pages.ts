@@ -31,8 +31,11 @@ export class CodePages {
   private readonly lineHasCode: Uint8Array;
   /** Bumped on host mapping changes; caches compare it to drop everything. */
   flushGen = 0;
-  /** Extra listeners (the translator's region cache) for a write into tracked code. */
-  private readonly listeners: ((page: number) => void)[] = [];
+  /**
+   * Extra listeners (the translator's region cache) for a write into tracked code: the page
+   * and the 64-byte lines written (absolute line numbers), or page -1 and no lines for a flush.
+   */
+  private readonly listeners: ((page: number, lines: readonly number[]) => void)[] = [];
 
   constructor(private readonly memory: PhysicalMemory) {
     const pages = memory.ram.length >>> PAGE_SHIFT;
@@ -49,28 +52,40 @@ export class CodePages {
     for (let l = phys >>> LINE_SHIFT; l <= last; l++) this.lineHasCode[l] = 1;
   }
 
-  addListener(fn: (page: number) => void): void {
+  addListener(fn: (page: number, lines: readonly number[]) => void): void {
     this.listeners.push(fn);
   }
 
   private written(addr: number, size: number): void {
     const last = (addr + size - 1) >>> LINE_SHIFT;
     const lines = this.lineHasCode;
-    for (let l = addr >>> LINE_SHIFT; l <= last; l++) {
-      if (l < lines.length && lines[l] !== 0) {
-        this.invalidatePage(l >>> (PAGE_SHIFT - LINE_SHIFT));
+    // All tracked lines the write touches are collected before any page is invalidated
+    // (invalidation clears the page's marks).
+    let hit: number[] | undefined;
+    for (let l = addr >>> LINE_SHIFT; l <= last && l < lines.length; l++) if (lines[l] !== 0) (hit ??= []).push(l);
+    if (hit === undefined) return;
+    const perPage = PAGE_SHIFT - LINE_SHIFT;
+    let from = 0;
+    for (let i = 1; i <= hit.length; i++) {
+      if (i === hit.length || hit[i] >>> perPage !== hit[from] >>> perPage) {
+        this.invalidatePage(hit[from] >>> perPage, hit.slice(from, i));
+        from = i;
       }
     }
   }
 
-  /** Drop every cache entry built from `page` (clears its line marks; new entries set them again). */
-  invalidatePage(page: number): void {
+  /**
+   * Drop the interpreter's decodes from `page` (its generation changes) and clear the page's
+   * line marks; new decodes set them again. Listeners learn which lines were written: the
+   * translator drops only the regions built from them and marks the lines of the others again.
+   */
+  invalidatePage(page: number, written: readonly number[]): void {
     this.pageGen[page]++;
     const lines = this.lineHasCode;
     const first = page << (PAGE_SHIFT - LINE_SHIFT);
     lines.fill(0, first, first + (1 << (PAGE_SHIFT - LINE_SHIFT)));
     this.memory.codePages[page] = 0;
-    for (const fn of this.listeners) fn(page);
+    for (const fn of this.listeners) fn(page, written);
   }
 
   /** Host-side change (mapping, direct RAM writes by a harness, snapshot restore): forget everything. */
@@ -79,6 +94,6 @@ export class CodePages {
     this.lineHasCode.fill(0);
     this.memory.codePages.fill(0);
     for (let p = 0; p < this.pageGen.length; p++) this.pageGen[p]++;
-    for (const fn of this.listeners) fn(-1);
+    for (const fn of this.listeners) fn(-1, []);
   }
 }

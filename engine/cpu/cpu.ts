@@ -68,6 +68,12 @@ export class Cpu implements DecodeHost {
   readonly io: IoBus;
   readonly clock: VirtualClock;
   interrupts: InterruptSource | undefined;
+  /**
+   * The last step() transferred control (a form that ends a basic block, or a fault): the next
+   * EIP may start a translated region. run() asks the translator only then, so code that stays
+   * interpreted (cold, volatile, untranslatable) does not pay a region lookup per instruction.
+   */
+  private branched = true;
   /** The translator tier when the machine runs with `cpu: 'jit'` (engine/cpu/jit/translator.ts). */
   translator: { execute(budget: number): number } | undefined;
 
@@ -688,6 +694,8 @@ export class Cpu implements DecodeHost {
     let n = 0;
     const clock = this.clock;
     const tr = this.translator;
+    // Region entries are branch targets: a call starts at one, or where the caller left off.
+    let probe = true;
     while (n < maxInstructions) {
       if (this.tripleFaulted) break;
       if (!this.shadow) {
@@ -696,9 +704,11 @@ export class Cpu implements DecodeHost {
           this.inNmi = true;
           this.halted = false;
           this.externalInterrupt(EX_NMI);
+          probe = true;
         } else if ((this.flags & IF) !== 0 && this.interrupts !== undefined && this.interrupts.hasInterrupt()) {
           this.halted = false;
           this.externalInterrupt(this.interrupts.acknowledge());
+          probe = true;
         }
       }
       if (this.halted) break;
@@ -707,7 +717,7 @@ export class Cpu implements DecodeHost {
       // delivery points and timer firing stay those of the interpreter.
       // Generated code does no alignment check, so with EFLAGS.AC set (only POPF/IRET/task
       // switches set it, and they end regions) the interpreter keeps the instruction stream.
-      if (tr !== undefined && !this.shadow && (this.flags & (TF | AC)) === 0 && this.traceBuf === undefined) {
+      if (tr !== undefined && probe && !this.shadow && (this.flags & (TF | AC)) === 0 && this.traceBuf === undefined) {
         let budget = maxInstructions - n;
         const dl = clock.nextDeadline() - clock.ticks;
         if (dl < budget) budget = dl;
@@ -726,6 +736,7 @@ export class Cpu implements DecodeHost {
         }
       }
       this.step();
+      probe = this.branched;
       n++;
       clock.ticks++;
       if (clock.ticks >= clock.nextDeadline()) clock.fireDue();
@@ -845,11 +856,13 @@ export class Cpu implements DecodeHost {
         else if (priv === Priv.ProtOnly && (!this.protectedMode || this.v86)) this.fault(EX_UD, -1);
       }
       const trap = (this.flags & TF) !== 0;
+      this.branched = d.spec.endsBlock;
       this.sem[d.specIndex](this, d);
       // Single-step: a debug trap after the instruction (SDM Vol. 3 §17.3.1.4); INT n clears TF itself.
       if (trap && !d.spec.softInt) this.deliverFault(EX_DB, -1, this.eip);
     } catch (e) {
       if (e !== FAULT) throw e;
+      this.branched = true;
       this.r[4] = this.startEsp;
       const pushEip = this.faultAfter ? this.eip : start;
       this.eip = start;

@@ -33,9 +33,10 @@
  *     materialised before and reloaded after; a fault there is delivered
  *     exactly as Cpu.step would.
  *   - Stores into a page that holds cached code go through PhysicalMemory, so
- *     CodePages sees them; if the store invalidated this region's page, the
- *     region exits after that instruction (self-modifying code, including a
- *     store into the running block).
+ *     CodePages sees them; if the store hit one of this region's 64-byte code
+ *     lines (the translator then kills the region), the region exits after
+ *     that instruction (self-modifying code, including a store into the
+ *     running block).
  */
 import { decode, Decoded, DecodeFault, K, SS, CS, type ModelTables } from '../decoder.js';
 import { INSN_SPECS, Priv, VM as VM_FLAG } from '../spec.js';
@@ -57,9 +58,6 @@ export const EXIT_FAULT = 2;
 
 export interface RegionEnv {
   cpu: Cpu;
-  /** Generation of the region's page (CodePages) when compiled. */
-  gen: number;
-  page: number;
   /**
    * With paging on: the physical page the entry's linear page maps to (the region then
    * covers that one page only, see compile). -1 without paging (linear = physical).
@@ -88,7 +86,7 @@ const TLB_WRITE_MASK_USER = 1 | 2 | 4 | 8;
  * interpreter (a timer deadline inside a block, a bail-out) resumes in the
  * same, already optimised function instead of a fresh region for that EIP.
  */
-export type RegionFn = (cpu: Cpu, budget: number, env: RegionRuntime, page: number, gen: number, page2: number, gen2: number, blk0: number) => number;
+export type RegionFn = (cpu: Cpu, budget: number, env: RegionRuntime, slot: number, gen: number, blk0: number) => number;
 
 /** Shared runtime objects passed to every region function. */
 export interface RegionRuntime {
@@ -96,7 +94,11 @@ export interface RegionRuntime {
   dv: DataView;
   pageKind: Uint8Array;
   codePages: Uint8Array;
-  pageGen: Int32Array;
+  /**
+   * Generation per region slot (translator.ts): a region is alive while regionGen[slot] is the
+   * generation it was given; a store into one of its 64-byte code lines changes it.
+   */
+  regionGen: Int32Array;
   /** The MMU's TLB (see the paging note above). */
   tlb: Int32Array;
   /** Exit kind of the last call (EXIT_*). */
@@ -515,8 +517,8 @@ class Emitter {
     // The runtime's typed arrays and helpers are constants of the closure (one closure per
     // translator, see RegionCompiler.fns): V8 then drops the per-access type checks on them.
     return `const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
-const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.pageGen, P = X.P, FL = X.flags, CF1 = X.cf, CND = X.cond, TLB = X.tlb;
-return function region(cpu, budget, X, PG, GEN, PG2, GEN2, blk0) {
+const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.regionGen, P = X.P, FL = X.flags, CF1 = X.cf, CND = X.cond, TLB = X.tlb;
+return function region(cpu, budget, X, SLOT, GEN, blk0) {
   const mem = cpu.memory;
   const am = mem.addressMask | 0;
   const BAIL = X.BAIL, FAULT = X.FAULT;
@@ -804,7 +806,7 @@ ${code}
 
   /** After an instruction that may have written code: leave if this region's page was invalidated. */
   private smcCheck(next: number): void {
-    this.out.push(`          if (tz !== 0) { tz = 0; if (G[PG] !== GEN || G[PG2] !== GEN2) { ${this.midExit(next)} } }`);
+    this.out.push(`          if (tz !== 0) { tz = 0; if (G[SLOT] !== GEN) { ${this.midExit(next)} } }`);
   }
 
   /** Operand i as an rvalue; memory operands are loaded into a temp (checks emitted). Returns [expr, physTemp|undefined]. */
@@ -1257,7 +1259,7 @@ ${code}
     o.push(`          ${SYNC} cpu.flags = FL(lo, la, lb, lr, lc, F); lo = 0; se = r4 >>> 0; cpu.eip = ${ins.next}; k = ${this.curNo};`);
     if (ins.d.hasEa) o.push(`          X.recomputeEa(generic[${gi}], cpu.r);`);
     o.push(`          sem[${gi}](cpu, generic[${gi}]); F = cpu.flags; ${RELOAD}`);
-    o.push(`          if (G[PG] !== GEN || G[PG2] !== GEN2) { ${this.midExit(ins.next)} }`);
+    o.push(`          if (G[SLOT] !== GEN) { ${this.midExit(ins.next)} }`);
     this.lazyKnown = 0;
   }
 

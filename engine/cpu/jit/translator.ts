@@ -13,9 +13,12 @@
  *
  * Cache key: the physical address of the entry (after the A20/bus mask) plus
  * the EIP, the CS base and limit, and the mode bits the generated code bakes
- * in (code size, stack size, PE). Validity: the CodePages generations of the
- * region's pages, which every store into a decoded line bumps (self-modifying
- * code), and a full flush on remapping or snapshot restore.
+ * in (code size, stack size, PE). Validity: each region owns a slot in
+ * `regionGen` and is alive while the slot holds its generation. A store into
+ * a 64-byte line the region was decoded from (CodePages reports the lines
+ * written) kills exactly the regions built from that line; the other regions
+ * of the page live on and their lines are marked again. Remapping and
+ * snapshot restore flush everything.
  *
  * Every block of a compiled region is an entry point. Control comes back to
  * the dispatcher in the middle of hot code whenever a timer deadline falls
@@ -40,6 +43,7 @@ import type { Cpu } from '../cpu.js';
 import { CS } from '../decoder.js';
 import { FAULT, ATTR_BIG, PARITY } from '../faults.js';
 import { VM } from '../spec.js';
+import { LINE_SHIFT } from '../code-pages.js';
 import { recomputeEa } from '../decoder.js';
 import { RegionCompiler, flatSegments, type RegionFn, type RegionRuntime } from './compiler.js';
 import { lazyFlags, lazyCf, condOf } from './lazy-flags.js';
@@ -48,11 +52,11 @@ const CACHE_SIZE = 1 << 14;
 /** Entries into an address before it is compiled (keeps cold code in the interpreter). */
 const HOT_THRESHOLD = 16;
 /**
- * Invalidations of a page (stores into lines holding translated code) after which
- * its code is left to the interpreter until the next full flush. Real software keeps
- * data next to code (GRUB's mode-switch routines store their variables beside
- * them): without this, every such store throws the page's regions away and the next
- * visits compile them again, thousands of times.
+ * Regions built at an entry address and then killed by stores into their own code lines,
+ * after which that entry is left to the interpreter until the next full flush. Real
+ * software keeps data next to code (GRUB's mode-switch routines store their variables
+ * beside them): without this, every such store throws the region away and the next visits
+ * compile it again, thousands of times. Other regions of the same page are not affected.
  */
 const VOLATILE_AFTER = 32;
 
@@ -63,12 +67,15 @@ interface Region {
   csBase: number;
   csLimit: number;
   mode: number;
-  /** Physical page of `phys` and its CodePages generation when compiled. */
+  /** Physical page of `phys`. */
   page1: number;
-  gen1: number;
-  /** Second physical page of the region (= page1 when it has one page) and its generation. */
+  /** Second physical page of the region (= page1 when it has one page). */
   page2: number;
-  gen2: number;
+  /** Slot in RegionRuntime.regionGen and the generation that means "alive". */
+  slot: number;
+  gen: number;
+  /** 64-byte code lines (absolute line numbers) the region was decoded from. */
+  lines: Set<number>;
   fn: RegionFn | undefined;
   /** Extra block starts (indirect-jump / return targets inside the region's pages). */
   extra: number[];
@@ -90,6 +97,8 @@ const EXTRA_THRESHOLD = 256;
 const MAX_CALL_BUDGET = 0x3fffffff;
 const MAX_RECOMPILES = 3;
 const MAX_EXTRA = 32;
+/** Region slots (generations in RegionRuntime.regionGen); a reused slot retires its old region. */
+const SLOTS = 1 << 16;
 
 export interface TranslatorStats {
   regionsCompiled: number;
@@ -114,9 +123,17 @@ export class Translator {
   private readonly entries = new Map<number, Entry>();
   private readonly heat = new Map<number, number>();
   /** Invalidations per physical page (saturating; see VOLATILE_AFTER). */
-  private readonly invalidations: Uint16Array;
+  /** Regions killed by stores into their code, per entry address (see VOLATILE_AFTER). */
+  private readonly kills = new Map<number, number>();
+  private readonly pages: number;
   /** Indirect-jump / return targets seen per physical page (see noteExit). */
   private readonly pageTargets = new Map<number, Set<number>>();
+  /** Live regions by physical page (both pages of a two-page region). */
+  private readonly regionsByPage = new Map<number, Set<Region>>();
+  private readonly slotOwner: (Region | undefined)[] = new Array<Region | undefined>(SLOTS);
+  private nextSlot = 0;
+  /** Generations are never reused, so zeroing regionGen retires every region. */
+  private lastGen = 0;
   readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0, genericCompiled: 0, blockEntries: 0, tailCopies: 0 };
 
   constructor(private readonly cpu: Cpu) {
@@ -126,7 +143,7 @@ export class Translator {
       dv: new DataView(m.ram.buffer, m.ram.byteOffset, m.ram.byteLength),
       pageKind: m.pageKind,
       codePages: m.codePages,
-      pageGen: cpu.codePages.pageGen,
+      regionGen: new Int32Array(SLOTS),
       tlb: cpu.mmu.tlb,
       ctl: 0,
       flags: lazyFlags,
@@ -159,10 +176,10 @@ export class Translator {
       FAULT,
     };
     this.compiler = new RegionCompiler(cpu, cpu.tables, this.rt);
-    this.invalidations = new Uint16Array(cpu.codePages.pageGen.length);
-    cpu.codePages.addListener((page) => {
-      if (page >= 0 && this.invalidations[page] < 0xffff) this.invalidations[page]++;
+    this.pages = cpu.codePages.pageGen.length;
+    cpu.codePages.addListener((page, written) => {
       if (page < 0) this.flush();
+      else this.codeWritten(page, written);
     });
   }
 
@@ -170,8 +187,41 @@ export class Translator {
     this.cache.fill(undefined);
     this.entries.clear();
     this.heat.clear();
-    this.invalidations.fill(0);
+    this.kills.clear();
     this.pageTargets.clear();
+    this.regionsByPage.clear();
+    this.slotOwner.fill(undefined);
+    this.rt.regionGen.fill(0);
+  }
+
+  /**
+   * Stores hit the code lines `written` of `page`: the regions decoded from those lines die,
+   * the page's other regions live on, and their lines are marked again (CodePages cleared the
+   * page's marks). A page whose code keeps being rewritten is left to the interpreter.
+   */
+  private codeWritten(page: number, written: readonly number[]): void {
+    const regions = this.regionsByPage.get(page);
+    if (regions === undefined) return;
+    for (const r of [...regions]) {
+      if (written.some((l) => r.lines.has(l))) {
+        this.retire(r);
+        this.kills.set(r.phys, (this.kills.get(r.phys) ?? 0) + 1);
+      } else for (const l of r.lines) this.cpu.codePages.mark(l << LINE_SHIFT, 1);
+    }
+  }
+
+  /** The region is dead: its slot generation changes and it leaves the page index. */
+  private retire(r: Region): void {
+    if (this.slotOwner[r.slot] === r) {
+      this.slotOwner[r.slot] = undefined;
+      this.rt.regionGen[r.slot] = 0;
+    }
+    this.regionsByPage.get(r.page1)?.delete(r);
+    this.regionsByPage.get(r.page2)?.delete(r);
+  }
+
+  private alive(r: Region): boolean {
+    return this.rt.regionGen[r.slot] === r.gen;
   }
 
   /** Run translated regions for at most `budget` instructions; returns how many retired (0: none here). */
@@ -179,7 +229,7 @@ export class Translator {
     const cpu = this.cpu;
     const m = cpu.memory;
     const rt = this.rt;
-    const pageGen = rt.pageGen;
+    const pages = this.pages;
     const rank = cpu.rank;
     let n = 0;
     /** The previous region left to CS:EIP by a control transfer (EXIT_CHAIN). */
@@ -202,7 +252,7 @@ export class Translator {
         pg = 1 | (cpu.cpl === 3 ? 2 : 0) | ((cpu.cr0 & 0x10000) !== 0 ? 4 : 0);
       } else phys = (lin & m.addressMask) >>> 0;
       const page = phys >>> 12;
-      if (m.pageKind[page] !== 0 || page >= pageGen.length || this.invalidations[page] >= VOLATILE_AFTER) return n;
+      if (m.pageKind[page] !== 0 || page >= pages) return n;
       const pe = cpu.cr0 & 1;
       const v86 = (cpu.flags & VM) !== 0;
       const mode0 = (pe !== 0 && !v86 && (cpu.segAttr[CS] & ATTR_BIG) !== 0 ? 1 : 0) | (pe !== 0 && !v86 && (cpu.segAttr[2] & ATTR_BIG) !== 0 ? 2 : 0) | (pe << 2) | (v86 ? 8 : 0);
@@ -234,7 +284,7 @@ export class Translator {
       if (e.eip !== r.eip) this.stats.blockEntries++;
       // A small integer budget: generated code compares against it at every block, and V8 keeps
       // such a value untagged (Infinity or a large count would make that a double compare).
-      const k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.page1, r.gen1, r.page2, r.gen2, e.blk);
+      const k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.slot, r.gen, e.blk);
       n += k;
       this.stats.translatedInsns += k;
       if (rt.ctl !== 0) return n;
@@ -251,8 +301,9 @@ export class Translator {
     return n;
   }
 
-  /** Counts a visit to `phys`; true (and the count restarts) on the HOT_THRESHOLD-th. */
+  /** Counts a visit to `phys`; true (and the count restarts) on the HOT_THRESHOLD-th, never for a volatile entry. */
   private hot(phys: number): boolean {
+    if ((this.kills.get(phys) ?? 0) >= VOLATILE_AFTER) return false;
     const h = (this.heat.get(phys) ?? 0) + 1;
     if (h < HOT_THRESHOLD) {
       this.heat.set(phys, h);
@@ -262,11 +313,10 @@ export class Translator {
     return true;
   }
 
-  /** Whether entry `e` is current for CS:EIP in this mode (both region pages unchanged since compiled). */
+  /** Whether entry `e` is current for CS:EIP in this mode (its region alive: no store into its code lines). */
   private valid(e: Entry, eip: number, csBase: number, csLimit: number, mode: number): boolean {
     const r = e.r;
-    const g = this.rt.pageGen;
-    return e.eip === eip && r.csBase === csBase && r.csLimit === csLimit && r.mode === mode && g[r.page1] === r.gen1 && g[r.page2] === r.gen2;
+    return e.eip === eip && r.csBase === csBase && r.csLimit === csLimit && r.mode === mode && this.rt.regionGen[r.slot] === r.gen;
   }
 
   private noteExit(r: Region, phys: number, target: number): void {
@@ -279,7 +329,7 @@ export class Translator {
     if (set === undefined) this.pageTargets.set(page, (set = new Set<number>()));
     set.add(target);
     if (++r.exitsSeen < EXTRA_THRESHOLD) return;
-    if (r.gen1 !== this.rt.pageGen[r.page1] || this.rt.pageGen[r.page2] !== r.gen2 || r.recompiles >= MAX_RECOMPILES) {
+    if (!this.alive(r) || r.recompiles >= MAX_RECOMPILES) {
       r.exitsSeen = -Infinity;
       return;
     }
@@ -307,20 +357,37 @@ export class Translator {
    */
   private build(eip: number, phys: number, csBase: number, csLimit: number, mode: number, extra: number[], replace: boolean): Entry {
     const page1 = phys >>> 12;
-    const gen1 = this.rt.pageGen[page1];
     const paging = (mode & (1 << 10)) !== 0;
-    const res = this.compiler.compile(eip, { cpu: this.cpu, gen: gen1, page: page1, physPage: paging ? page1 : -1 }, extra);
+    const res = this.compiler.compile(eip, { cpu: this.cpu, physPage: paging ? page1 : -1 }, extra);
     const am = this.cpu.memory.addressMask;
     const page2 = res.page2 < 0 ? page1 : ((res.page2 << 12) & am) >>> 12;
-    const r: Region = { phys, eip, csBase, csLimit, mode, page1, gen1, page2, gen2: this.rt.pageGen[page2], fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
+    const slot = this.nextSlot;
+    this.nextSlot = (slot + 1) & (SLOTS - 1);
+    const old = this.slotOwner[slot];
+    if (old !== undefined) this.retire(old);
+    const gen = ++this.lastGen;
+    this.rt.regionGen[slot] = gen;
+    // An empty region (nothing translatable at this EIP) still owns the line of its entry, so
+    // new code stored there is compiled when it becomes hot.
+    const spans: [number, number][] = res.fn === undefined ? [[phys, 1]] : res.lines;
+    const lines = new Set<number>();
+    for (const [p, len] of spans) {
+      this.cpu.codePages.mark(p, len);
+      for (let l = p >>> LINE_SHIFT; l <= (p + len - 1) >>> LINE_SHIFT; l++) lines.add(l);
+    }
+    const r: Region = { phys, eip, csBase, csLimit, mode, page1, page2, slot, gen, lines, fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
+    this.slotOwner[slot] = r;
+    for (const p of page1 === page2 ? [page1] : [page1, page2]) {
+      let set = this.regionsByPage.get(p);
+      if (set === undefined) this.regionsByPage.set(p, (set = new Set<Region>()));
+      set.add(r);
+    }
     const own: Entry = { r, eip, phys, blk: -1 };
     if (res.fn === undefined) {
       // Nothing translatable at this EIP: remember the empty region so it is not rebuilt.
       this.entries.set(phys, own);
       return own;
     }
-    // The page generation must still be the one the code was compiled at (decoding reads only).
-    for (const [p, len] of res.lines) this.cpu.codePages.mark(p, len);
     this.stats.regionsCompiled++;
     this.stats.compileMs += res.compileMs;
     this.stats.guestInsnsCompiled += res.insns;
