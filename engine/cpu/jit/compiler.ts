@@ -44,9 +44,16 @@ import { L_ADD, L_ADC, L_SUB, L_SBB, L_LOGIC, L_INC, L_DEC } from './lazy-flags.
 import { REP_CHUNK } from '../faults.js';
 import type { Cpu } from '../cpu.js';
 
-/** Limits that keep compile time per region small. */
-const MAX_BLOCKS = 48;
-const MAX_INSNS = 400;
+/**
+ * Limits that keep a region function small. Not only our compile time: V8 runs a new
+ * function in its baseline tiers until TurboFan has optimised it, and both the wait and
+ * TurboFan's compile time grow with the function's bytecode size. Regions of up to 400
+ * instructions / 48 blocks made GRUB's cold boot (46 M instructions) take about twice as long
+ * in the translator tier as with these limits, with no clear change on the peers kit
+ * (docs/PERFORMANCE.md).
+ */
+const MAX_BLOCKS = 16;
+const MAX_INSNS = 128;
 const MAX_BLOCK_INSNS = 64;
 
 /** What a compiled region function returns through `ctl`. */

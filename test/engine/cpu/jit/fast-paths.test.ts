@@ -232,8 +232,9 @@ describe('translator fast paths = interpreter', () => {
         generic += stats?.genericCompiled ?? 0;
         entries += stats?.blockEntries ?? 0;
         translated += t;
-        // One loop (one or two pages) and the timer handler: interrupted blocks do not add regions.
-        expect(stats?.regionsCompiled ?? 0).toBeLessThanOrEqual(4);
+        // One loop (one or two pages, split in a few regions by the compiler's size limits) and the
+        // timer handler: interrupted blocks do not add regions (one per interrupted EIP would be dozens).
+        expect(stats?.regionsCompiled ?? 0).toBeLessThanOrEqual(8);
       }),
       { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
     );
