@@ -27,8 +27,10 @@
  * holds that code keeps V8's optimised code in use; compiling a new region
  * for each such EIP would run the hot loop in a fresh, unoptimised function
  * every time. An EIP inside a block of a live region is therefore left to
- * the interpreter, which reaches the next block start within a few
- * instructions.
+ * the interpreter, which reaches the block's final jump within a few
+ * instructions; Cpu.run asks the dispatcher again at its target (it asks
+ * only after control transfers, so interpreted code pays no lookup per
+ * instruction).
  *
  * Paging: the entry's linear page is looked up in the MMU's TLB (a miss, or
  * a page the current privilege level may not fetch from, leaves the
@@ -270,7 +272,7 @@ export class Translator {
       if (e.r.fn === undefined) return n;
       if (e.blk < 0) {
         // Inside a block of a live region. After a deadline, a budget or a bail-out the interpreter
-        // runs on to the next block start; only code that translated code jumps to (a return from
+        // runs on to the block's final jump; only code that translated code jumps to (a return from
         // another region, say) becomes an entry of its own.
         if (!chained || !this.hot(phys)) return n;
         e = this.build(eip, phys, csBase, csLimit, mode, [], false);
