@@ -58,6 +58,8 @@ export interface BuiltinBiosOptions {
   onReset: () => void;
   /** Diagnostics (e.g. "Booting from floppy") for the machine's log. */
   log?: (line: string) => void;
+  /** The CPU has an x87 FPU: equipment word bit 1 (INT 11h). */
+  fpu?: boolean;
 }
 
 /** The services behind the stubs, in slot order. */
@@ -300,8 +302,8 @@ export class BuiltinBios implements Device, DiskServiceHost {
     w16(BdaOff.lptPorts, 0x378);
     w16(BdaOff.ebdaSegment, EBDA_BASE >>> 4);
     const floppies = this.floppyCount();
-    // Equipment word: diskettes present + count, 80×25 colour, 4 serial ports, 1 printer.
-    w16(BdaOff.equipment, (floppies > 0 ? 0x0001 | ((floppies - 1) << 6) : 0) | 0x0020 | (4 << 9) | (1 << 14));
+    // Equipment word: diskettes present + count, math coprocessor, 80×25 colour, 4 serial ports, 1 printer.
+    w16(BdaOff.equipment, (floppies > 0 ? 0x0001 | ((floppies - 1) << 6) : 0) | (this.o.fpu === true ? 0x0002 : 0) | 0x0020 | (4 << 9) | (1 << 14));
     w16(BdaOff.memoryKb, EBDA_BASE >>> 10);
     w16(BdaOff.kbdHead, 0x1e);
     w16(BdaOff.kbdTail, 0x1e);
