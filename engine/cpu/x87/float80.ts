@@ -14,9 +14,11 @@
  * Choices where the SDM leaves freedom or is silent, made once here:
  *   - Tininess is detected before rounding (SDM Vol. 1 §4.9.1.5); a masked
  *     underflow is only reported when the denormalised result is also inexact.
- *   - A result rounded to a precision narrower than 64 bits keeps the extended
- *     exponent range (precision control only shortens the significand, §8.1.5.2);
- *     denormals lie on the extended format's 2^-16445 grid.
+ *   - A result rounded to a precision P narrower than 64 bits keeps the extended
+ *     exponent range (precision control only shortens the significand, §8.1.5.2),
+ *     and a denormal result keeps the P-bit grid: its unit is 2^(−16382−(P−1)),
+ *     as in a P-bit format with the extended exponent range (the reading of
+ *     IEEE 754-1985 §4.3 that QEMU's softfloat shares; see the QEMU differential).
  *   - With two NaN operands the one with the larger significand wins, the first
  *     operand on a tie (Table 4-7); the result is always quiet.
  *   - C1 reports "rounded up" as "the significand was incremented" (magnitude grew).
@@ -149,7 +151,7 @@ const EXT_FORMATS = new Map<number, Format>();
 export function extFormat(prec: number): Format {
   let f = EXT_FORMATS.get(prec);
   if (f === undefined) {
-    f = { prec, emin: EXT_EMIN, emax: EXT_EMAX, lsbMin: EXT_EMIN - 63 };
+    f = { prec, emin: EXT_EMIN, emax: EXT_EMAX, lsbMin: EXT_EMIN - (prec - 1) };
     EXT_FORMATS.set(prec, f);
   }
   return f;
