@@ -354,14 +354,21 @@ const fbstp: SemFn = (c, d) => {
   record(c, d);
 };
 
-/** FLD1, FLDZ, FLDPI, … (SDM Vol. 2 FLD1/FLDL2T/…): the rounded constants of the 387 and later. */
+/** FLD1 and FLDZ: exact constants. */
+function fldExact(v: F80): SemFn {
+  return (c, d) => {
+    if (!enter(c, d, Gate.Wait)) return;
+    pushChecked(c, c.fpu.ctx(), v);
+    record(c, d);
+  };
+}
+
+/** FLDPI, FLDL2T, … (SDM Vol. 2 FLD1/FLDL2T/…): held to 68 bits and rounded under RC, as the 387 and later do. */
 function fldConst(m: bigint, e: number): SemFn {
   return (c, d) => {
     if (!enter(c, d, Gate.Wait)) return;
-    const s = c.fpu;
-    const ctx = s.ctx();
-    const v = m === 0n ? f.ZERO : e === 0 ? f.ONE : f.constant(m, e, ctx);
-    pushChecked(c, ctx, v);
+    const ctx = c.fpu.ctx();
+    pushChecked(c, ctx, f.constant(m, e, ctx));
     record(c, d);
   };
 }
@@ -590,8 +597,9 @@ const fnstenv: SemFn = (c, d) => {
   updateEs(c);
 };
 
+// FLDENV and FRSTOR have no no-wait form: they check for a pending exception first.
 const fldenv: SemFn = (c, d) => {
-  if (!enter(c, d, Gate.NoWait)) return;
+  if (!enter(c, d, Gate.Wait)) return;
   loadEnv(c, d, false);
   updateEs(c);
 };
@@ -604,7 +612,7 @@ const fnsave: SemFn = (c, d) => {
 };
 
 const frstor: SemFn = (c, d) => {
-  if (!enter(c, d, Gate.NoWait)) return;
+  if (!enter(c, d, Gate.Wait)) return;
   loadEnv(c, d, true);
   updateEs(c);
 };
@@ -691,8 +699,8 @@ export const X87_SEMANTICS: { [mn: string]: SemFn } = {
   fist: fist(false),
   fistp: fist(true),
   fbstp,
-  fld1: fldConst(1n, 0),
-  fldz: fldConst(0n, 0),
+  fld1: fldExact(f.ONE),
+  fldz: fldExact(f.ZERO),
   fldpi: fldConst(...PI),
   fldl2t: fldConst(...L2T),
   fldl2e: fldConst(...L2E),
