@@ -442,6 +442,16 @@ describe('pentium2 model identity', () => {
     expect(m.memory.read16(0x610 + 4)).toBe(0x5555);
   });
 
+  it('CPU snapshots carry the x87 state (registers, TOP, tags, control/status words, pointers)', () => {
+    const m = run('fninit\nfldpi\nfld1\nfldcw [0x700]\nfld dword [0x710]');
+    const state = JSON.parse(JSON.stringify(m.cpu.saveState())) as ReturnType<typeof m.cpu.saveState>;
+    const other = realMachine('pentium2', new Uint8Array([0xf4]));
+    other.cpu.loadState(state);
+    expect(other.cpu.fpu.save()).toEqual(m.cpu.fpu.save());
+    expect(other.cpu.fpu.status()).toBe(m.cpu.fpu.status());
+    expect(other.cpu.fpu.tagWord()).toBe(m.cpu.fpu.tagWord());
+  });
+
   it('the disassembler prints x87 and MMX forms in Intel syntax', () => {
     const d = (...b: number[]): string => disassembleBytes(b, 'pentium2').text;
     expect(d(0xd8, 0xc1)).toBe('fadd st0, st1');
