@@ -224,9 +224,11 @@ export class Cpu implements DecodeHost {
    * model 2) — model 4 would be the Pentium MMX, and we have no MMX; 'p6' is a
    * Pentium Pro (family 6, model 1) — model 3 would be the Pentium II, which
    * also has MMX. 'pentium2' is a Pentium II "Deschutes" (family 6, model 5,
-   * stepping 2): the first Pentium II model has no FXSR — CPUID.FXSR (EDX bit
-   * 24) appears from model 5 on (Intel AP-485, Pentium II signatures; the
-   * Pentium II SDM 243190, Table 11-2 documents FXSR as a new P6-family flag).
+   * stepping 2). The first Pentium II ("Klamath", 233–300 MHz) is model 3 and
+   * has no FXSAVE/FXRSTOR (Intel Architecture SDM for the Pentium II, order
+   * 243190, §11.3.1: Pentium II = family 6, model 3; later P6 parts have
+   * models above 3; its Table 11-2 lists FXSR, EDX bit 24, as a new P6-family
+   * flag); the Deschutes core, model 5, introduced FXSAVE/FXRSTOR.
    */
   signature(): number {
     switch (this.model) {

@@ -48,8 +48,9 @@ export const enum Gate {
  * instruction must not run now: with CR0.NE = 0 a pending exception asserts
  * FERR# (IRQ13 through the PIC on a PC) and the instruction waits — it is
  * retried until the handler clears the error or asserts IGNNE# by writing
- * port F0h (SDM Vol. 1 Appendix D.2; the P6 family signals at the next
- * waiting instruction, which is what we model).
+ * port F0h (SDM Vol. 1 Appendix D.2). We assert FERR# when a waiting
+ * instruction finds the error pending, the point where the processor must
+ * stop; a hardware part may assert it as early as the faulting instruction.
  */
 export function enter(c: Cpu, d: Decoded, gate: Gate): boolean {
   const cr0 = c.cr0;
