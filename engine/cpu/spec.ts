@@ -119,7 +119,7 @@ export interface InsnSpec {
 
 const LOCKABLE = new Set(['add', 'adc', 'and', 'btc', 'btr', 'bts', 'cmpxchg', 'cmpxchg8b', 'dec', 'inc', 'neg', 'not', 'or', 'sbb', 'sub', 'xor', 'xadd', 'xchg']);
 
-export interface RowOpts {
+interface RowOpts {
   ext?: number;
   rm?: number;
   fpu?: boolean;
@@ -141,7 +141,7 @@ function needsModrm(args: readonly string[]): boolean {
   return args.some((a) => /^[EGMRSCDTPQN][a-z]*$/.test(a) || a === 'STi');
 }
 
-export function row(op: number, mn: string, args: string, o: RowOpts = {}): void {
+function row(op: number, mn: string, args: string, o: RowOpts = {}): void {
   const a = args === '' ? [] : args.split(',');
   rows.push({
     op,
