@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { EngineInputError } from './errors.js';
 
-export const CPU_MODELS = ['8086', '80186', '80286', '80386', 'i486', 'pentium', 'p6'] as const;
+export const CPU_MODELS = ['8086', '80186', '80286', '80386', 'i486', 'pentium', 'p6', 'pentium2'] as const;
 export const CPU_TIERS = ['interp', 'jit'] as const;
 export const BOOT_DEVICES = ['floppy', 'disk', 'cdrom'] as const;
 

@@ -20,6 +20,7 @@ import { Translator, type TranslatorStats } from './cpu/jit/translator.js';
 import { Cpu, type TraceEntry } from './cpu/cpu.js';
 import type { Device, DeviceContext, DeviceState, StateValue } from './devices/device.js';
 import { DualPic } from './devices/pic8259.js';
+import { FpuErrorF0 } from './devices/fpu-error-f0.js';
 import { Pit8254 } from './devices/pit8254.js';
 import { SystemPort61 } from './devices/system-port-61.js';
 import { RtcCmos } from './devices/rtc-cmos.js';
@@ -237,6 +238,12 @@ export class Machine {
     // Translator tier (engine/cpu/jit): same results as the interpreter, compiled hot regions.
     if (config.cpu === 'jit') this.cpu.translator = this.translator = new Translator(this.cpu);
     this.cpu.onTripleFault = () => this.stop('triple-fault');
+    if (this.cpu.hasFpu) {
+      const cpu = this.cpu;
+      const fpuError = new FpuErrorF0(ctx, { onClear: () => (cpu.fpu.ignne = cpu.ferr) });
+      cpu.onFerr = (on) => fpuError.ferr(on);
+      this.add(fpuError);
+    }
 
     const fw = config.firmware;
     if (fw.kind === 'builtin') {
@@ -259,6 +266,7 @@ export class Machine {
         onPowerOff: () => this.stop('power-off'),
         onReset: () => this.resetSystem('BIOS reboot'),
         log: (line) => this.log.push(line),
+        fpu: this.cpu.hasFpu,
       });
       this.bios.attachCpu(biosView(this.cpu));
       this.devices.push(this.bios);
@@ -295,7 +303,7 @@ export class Machine {
       return d === undefined ? FloppyType.None : ((floppyGeometry(d.sectorCount * 512)?.type ?? FloppyType.M1_44) as FloppyType);
     };
     setCmosFloppies(rtc, floppyType('fda'), floppyType('fdb'));
-    setCmosEquipment(rtc, { fpu: false });
+    setCmosEquipment(rtc, { fpu: this.cpu.hasFpu });
     setCmosDiskTypes(rtc, this.disks.has('hda') ? 47 : 0, this.disks.has('hdb') ? 47 : 0);
     setCmosBootOrder(rtc, this.config.bootOrder.slice(0, 3), false);
   }

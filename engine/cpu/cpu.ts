@@ -32,6 +32,7 @@ import { SEMANTICS, type SemFn } from './semantics.js';
 import { INSN_SPECS, Priv, modelRank, type CpuModel, TF, IF, IOPL, NT, RF, VM, AC, ID } from './spec.js';
 import { Mmu } from './mmu.js';
 import { CodePages } from './code-pages.js';
+import { X87State } from './x87/x87-state.js';
 import { FAULT, REP_CHUNK, EX_DE, EX_DB, EX_NMI, EX_BP, EX_OF, EX_BR, EX_UD, EX_NM, EX_DF, EX_TS, EX_NP, EX_SS, EX_GP, EX_PF, EX_AC, ATTR_BIG, ATTR_GRAN, ATTR_PRESENT, PARITY } from './faults.js';
 
 export type { CpuModel } from './spec.js';
@@ -105,6 +106,13 @@ export class Cpu implements DecodeHost {
   cpl = 0;
   /** MSRs the guest may touch (SDM Vol. 4); unknown indices raise #GP. */
   readonly msr = new Map<number, bigint>();
+  /** The model has an on-chip x87 FPU (and MMX, FXSR): the pentium2 model. */
+  readonly hasFpu: boolean;
+  /** x87/MMX register state (used only when hasFpu). */
+  readonly fpu = new X87State();
+  /** FERR# output (SDM Vol. 1 Appendix D): the machine routes it to IRQ13 (see engine/devices/fpu-error-f0.ts). */
+  ferr = false;
+  onFerr: (asserted: boolean) => void = () => {};
 
   halted = false;
   stopRequested = false;
@@ -143,6 +151,7 @@ export class Cpu implements DecodeHost {
   constructor(opts: { model: CpuModel; memory: PhysicalMemory; io: IoBus; clock: VirtualClock; interrupts?: InterruptSource }) {
     this.model = opts.model;
     this.rank = modelRank(opts.model);
+    this.hasFpu = this.rank >= modelRank('pentium2');
     this.memory = opts.memory;
     this.io = opts.io;
     this.clock = opts.clock;
@@ -206,6 +215,8 @@ export class Cpu implements DecodeHost {
     this.inNmi = false;
     this.shadow = false;
     this.msr.clear();
+    if (this.hasFpu) this.fpu.powerOn();
+    this.ferr = false;
     this.mmu.flush();
     // Harnesses (the conformance runner) reset and then poke RAM directly: start from an empty code cache.
     this.codePages.flushAll();
@@ -218,7 +229,12 @@ export class Cpu implements DecodeHost {
    * model 8 would be the DX4, which has one; 'pentium' is a P54C (family 5,
    * model 2) — model 4 would be the Pentium MMX, and we have no MMX; 'p6' is a
    * Pentium Pro (family 6, model 1) — model 3 would be the Pentium II, which
-   * also has MMX.
+   * also has MMX. 'pentium2' is a Pentium II "Deschutes" (family 6, model 5,
+   * stepping 2). The first Pentium II ("Klamath", 233–300 MHz) is model 3 and
+   * has no FXSAVE/FXRSTOR (Intel Architecture SDM for the Pentium II, order
+   * 243190, §11.3.1: Pentium II = family 6, model 3; later P6 parts have
+   * models above 3; its Table 11-2 lists FXSR, EDX bit 24, as a new P6-family
+   * flag); the Deschutes core, model 5, introduced FXSAVE/FXRSTOR.
    */
   signature(): number {
     switch (this.model) {
@@ -230,9 +246,19 @@ export class Cpu implements DecodeHost {
         return 0x0525;
       case 'p6':
         return 0x0619;
+      case 'pentium2':
+        return 0x0652;
       default:
         return 0;
     }
+  }
+
+  /** Drive FERR#; dropping it also drops IGNNE# (the PC latch of port F0h follows FERR#). */
+  setFerr(on: boolean): void {
+    if (!on) this.fpu.ignne = false;
+    if (on === this.ferr) return;
+    this.ferr = on;
+    this.onFerr(on);
   }
 
   raiseNmi(): void {
@@ -943,6 +969,7 @@ export class Cpu implements DecodeHost {
       shadow: this.shadow,
       nmi: [this.nmiPending, this.inNmi],
       msr,
+      ...(this.hasFpu ? { fpu: this.fpu.save(), ferr: this.ferr } : {}),
     };
   }
 
@@ -970,6 +997,10 @@ export class Cpu implements DecodeHost {
     this.inNmi = nmi[1];
     this.msr.clear();
     for (const [k, v] of Object.entries(s.msr as { [k: string]: string })) this.msr.set(parseInt(k, 16), BigInt('0x' + v));
+    if (this.hasFpu && s.fpu !== undefined) {
+      this.fpu.load(s.fpu as { [k: string]: unknown });
+      this.ferr = s.ferr === true;
+    }
     this.tripleFaulted = false;
     this.mmu.flush();
     this.codePages.flushAll();

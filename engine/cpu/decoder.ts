@@ -3,8 +3,11 @@
  *
  * For each CPU model the rows that model executes are folded into a flat
  * `Int16Array` indexed by (opcode << 3 | ModRM.reg): forms without a `reg`
- * extension fill all eight slots. A slot of -1 is an undefined opcode (#UD on
- * the 80186 and later; the 8086 has no invalid opcodes, see `decode`).
+ * extension fill all eight slots. ModRM forms with mod = 3 are looked up in a
+ * second table indexed by (opcode << 6 | reg << 3 | rm), because the x87 ESC
+ * opcodes select a different instruction per r/m there (D9 E8 = FLD1). A slot
+ * of -1 is an undefined opcode (#UD on the 80186 and later; the 8086 has no
+ * invalid opcodes, see `decode`).
  *
  * Decoding writes into one preallocated `Decoded` record: prefixes, the row,
  * ModRM fields, the effective-address components and the immediates. Nothing is
@@ -26,6 +29,10 @@ export const enum K {
   Far = 9,
   StrSrc = 10,
   StrDst = 11,
+  /** x87 stack register ST(regNo) (relative to TOP). */
+  St = 12,
+  /** MMX register MM(regNo). */
+  Mm = 13,
 }
 
 // Segment register numbers (ModRM sreg encoding, SDM Vol. 2 §3.1.1.3).
@@ -94,6 +101,8 @@ export interface DecodeHost {
 export interface ModelTables {
   readonly model: CpuModel;
   readonly slots: Int16Array;
+  /** Register forms (ModRM mod = 3): index (opcode << 6 | reg << 3 | rm). */
+  readonly regSlots: Int16Array;
   readonly prefix: Uint8Array;
   /** Non-zero when some form of the opcode takes a ModRM byte. */
   readonly modrm: Uint8Array;
@@ -111,8 +120,10 @@ export function modelTables(model: CpuModel): ModelTables {
   const cached = tableCache.get(model);
   if (cached) return cached;
   const slots = new Int16Array(512 * 8).fill(-1);
+  const regSlots = new Int16Array(512 * 64).fill(-1);
   const prefix = new Uint8Array(256);
   const modrm = new Uint8Array(512);
+  const rank = modelRank(model);
   INSN_SPECS.forEach((s, i) => {
     if (!specExists(s, model)) return;
     if (s.prefix) {
@@ -120,14 +131,19 @@ export function modelTables(model: CpuModel): ModelTables {
       return;
     }
     if (s.modrm) modrm[s.op] = 1;
-    if (s.ext >= 0) slots[(s.op << 3) | s.ext] = i;
-    else for (let r = 0; r < 8; r++) slots[(s.op << 3) | r] = i;
+    // The 8086 checks no mod restriction (see decode), so its forms fill both tables.
+    const mem = s.modForm !== 1 || rank === 0;
+    const reg = s.modForm !== 2 || rank === 0;
+    for (let r = 0; r < 8; r++) {
+      if (s.ext >= 0 && r !== s.ext) continue;
+      if (mem) slots[(s.op << 3) | r] = i;
+      if (reg && s.modrm) for (let m = 0; m < 8; m++) if (s.rm < 0 || m === s.rm) regSlots[(s.op << 6) | (r << 3) | m] = i;
+    }
   });
-  const rank = modelRank(model);
   // SDM Vol. 3 §2.x: instructions longer than 15 bytes raise an exception on the 386+;
   // the 80286 limit is 10 bytes (SingleStepTests 80286 notes).
   const maxLen = rank >= 3 ? 15 : rank === 2 ? 10 : Infinity;
-  const t: ModelTables = { model, slots, prefix, modrm, rank, maxLen };
+  const t: ModelTables = { model, slots, regSlots, prefix, modrm, rank, maxLen };
   tableCache.set(model, t);
   return t;
 }
@@ -156,10 +172,16 @@ const enum A {
   One,
   FixReg,
   FixSeg,
+  St0,
+  Sti,
+  P,
+  Q,
+  N,
 }
 const SZ_V = 0; // operand size (16/32)
 const SZ_P = 100; // far pointer
 const SZ_A = 101; // BOUND pair
+const SZ_NONE = 102; // untyped memory block of an x87 row (FSTENV/FSAVE/FXSAVE image): no operand size
 
 const FIXED_REG: Record<string, [number, number]> = { AL: [0, 1], CL: [1, 1], DX: [2, 2], AX: [0, 2], eAX: [0, SZ_V] };
 const FIXED_SEG: Record<string, number> = { ES: 0, CS: 1, SS: 2, DS: 3, FS: 4, GS: 5 };
@@ -187,6 +209,9 @@ function compileArgs(): void {
         type = A.FixSeg;
         size = 2;
         ARG_FIX[k] = fs;
+      } else if (a === 'ST' || a === 'STi') {
+        type = a === 'ST' ? A.St0 : A.Sti;
+        size = 10;
       } else if (a === '1') {
         type = A.One;
         size = 1;
@@ -199,10 +224,11 @@ function compileArgs(): void {
       } else {
         const letter = a[0];
         const sc = a.slice(1);
-        type = ({ E: A.E, M: A.M, R: A.R, G: A.G, S: A.S, C: A.C, D: A.D, T: A.T, Z: A.Z, I: A.I, J: A.J, O: A.O, X: A.X, Y: A.Y } as Record<string, A>)[letter];
+        type = ({ E: A.E, M: A.M, R: A.R, G: A.G, S: A.S, C: A.C, D: A.D, T: A.T, Z: A.Z, I: A.I, J: A.J, O: A.O, X: A.X, Y: A.Y, P: A.P, Q: A.Q, N: A.N } as Record<string, A>)[letter];
         if (type === undefined) throw new Error(`spec row ${s.mn}: unknown operand kind ${a}`);
-        size = sc === 'b' ? 1 : sc === 'w' ? 2 : sc === 'd' ? 4 : sc === 'q' ? 8 : sc === 's' ? 6 : sc === 'p' ? SZ_P : sc === 'a' ? SZ_A : sc === '' && (letter === 'E' || letter === 'M') ? 0 : SZ_V;
+        size = sc === 'b' ? 1 : sc === 'w' ? 2 : sc === 'd' ? 4 : sc === 'q' ? 8 : sc === 't' ? 10 : sc === 's' ? 6 : sc === 'p' ? SZ_P : sc === 'a' ? SZ_A : sc === '' && (letter === 'E' || letter === 'M') ? 0 : SZ_V;
         if (letter === 'S') size = 2;
+        if (a === 'M' && s.fpu) size = SZ_NONE;
         if (letter === 'C' || letter === 'D' || letter === 'T' || letter === 'R') size = 4;
       }
       ARG_TYPE[k] = type;
@@ -285,7 +311,7 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
       d.mod = m >> 6;
       d.reg = (m >> 3) & 7;
       d.rm = m & 7;
-      idx = t.slots[(op << 3) | d.reg];
+      idx = d.mod === 3 ? t.regSlots[(op << 6) | (d.reg << 3) | d.rm] : t.slots[(op << 3) | d.reg];
     }
     if (idx < 0) {
       // The CPU turns this into #UD (80186+) or the 8086's no-op (see Cpu.undefinedOpcode).
@@ -327,7 +353,7 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
         case A.M:
           d.kind[i] = d.mod === 3 ? K.Reg : K.Mem;
           d.regNo[i] = d.rm;
-          d.size[i] = sc === SZ_P ? (d.o32 ? 6 : 4) : sc === SZ_A ? (d.o32 ? 8 : 4) : sz;
+          d.size[i] = sc === SZ_P ? (d.o32 ? 6 : 4) : sc === SZ_A ? (d.o32 ? 8 : 4) : sc === SZ_NONE ? 0 : sz;
           break;
         case A.R:
           d.kind[i] = K.Reg;
@@ -418,6 +444,23 @@ export function decode(t: ModelTables, host: DecodeHost, eip: number, d: Decoded
         case A.FixSeg:
           d.kind[i] = K.Seg;
           d.regNo[i] = ARG_FIX[base + i];
+          break;
+        case A.St0:
+          d.kind[i] = K.St;
+          d.regNo[i] = 0;
+          break;
+        case A.Sti:
+          d.kind[i] = K.St;
+          d.regNo[i] = d.rm;
+          break;
+        case A.P:
+          d.kind[i] = K.Mm;
+          d.regNo[i] = d.reg;
+          break;
+        case A.Q:
+        case A.N:
+          d.kind[i] = d.mod === 3 ? K.Mm : K.Mem;
+          d.regNo[i] = d.rm;
           break;
       }
     }

@@ -10,7 +10,7 @@ const R8 = ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh'];
 const R16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di'];
 const R32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 const SEG = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', '?6', '?7'];
-const SIZE_NAME: Record<number, string> = { 1: 'byte', 2: 'word', 4: 'dword', 6: 'fword', 8: 'qword' };
+const SIZE_NAME: Record<number, string> = { 1: 'byte', 2: 'word', 4: 'dword', 6: 'fword', 8: 'qword', 10: 'tword' };
 
 function hex(v: number): string {
   return '0x' + (v >>> 0).toString(16);
@@ -63,6 +63,12 @@ export function disassemble(d: Decoded, eip: number): string {
         break;
       case K.Tr:
         ops.push('tr' + d.regNo[i]);
+        break;
+      case K.St:
+        ops.push('st' + d.regNo[i]);
+        break;
+      case K.Mm:
+        ops.push('mm' + d.regNo[i]);
         break;
       case K.Rel: {
         const next = eip + d.len;

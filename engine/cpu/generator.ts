@@ -61,7 +61,8 @@ export function randomInstruction(rng: Rng, model: CpuModel): number[] {
     if (s.modForm === 1) mod = 3;
     if (s.modForm === 2 && mod === 3) mod = rng.below(3);
     const reg = s.ext >= 0 ? s.ext : rng.below(8);
-    out.push((mod << 6) | (reg << 3) | rng.below(8));
+    const rm = s.rm >= 0 ? s.rm : rng.below(8);
+    out.push((mod << 6) | (reg << 3) | rm);
   }
   for (let i = 0; i < 8; i++) out.push(rng.byte());
   return out;

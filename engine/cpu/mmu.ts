@@ -217,8 +217,9 @@ export class Mmu {
         return;
       case 4:
         if (c.rank < 5) c.fault(EX_UD, -1);
-        // Supported: VME(0, not implemented → reserved), PVI, TSD(2), DE(3), PSE(4), PGE(7 on P6).
-        if ((v & ~(c.rank >= 6 ? 0x9c : 0x1c)) !== 0) c.fault(EX_GP, 0);
+        // Supported: VME(0, not implemented → reserved), PVI, TSD(2), DE(3), PSE(4), PGE(7 on P6),
+        // OSFXSR(9) with CPUID.FXSR (SDM Vol. 3 §2.5; without SSE it changes nothing we model).
+        if ((v & ~(c.rank >= 6 ? (c.hasFpu ? 0x29c : 0x9c) : 0x1c)) !== 0) c.fault(EX_GP, 0);
         c.cr4 = v >>> 0;
         this.flush();
         return;
@@ -242,10 +243,15 @@ export class Mmu {
       return;
     }
     if (leaf === 1) {
-      // EDX features (SDM Vol. 2 CPUID Table 3-11). Bit 0 (FPU) stays clear: no x87.
+      // EDX features (SDM Vol. 2 CPUID Table 3-11): only what we implement. Bit 0 (FPU)
+      // only for the pentium2 model, the first with our x87.
       let edx = 0;
       if (c.rank >= 5) edx |= (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8); // PSE TSC MSR CX8
       if (c.rank >= 6) edx |= (1 << 12) | (1 << 13) | (1 << 15); // MTRR PGE CMOV
+      // FPU, SEP, MMX, FXSR. SEP is reliable from model 3 on (SDM Vol. 2 SYSENTER: ignore it for
+      // family 6, model < 3, stepping < 3); PAT and PSE-36, which the real model 5 also reports,
+      // are not implemented and stay clear.
+      if (c.hasFpu) edx |= (1 << 0) | (1 << 11) | (1 << 23) | (1 << 24);
       r[0] = c.signature(); // EAX
       r[3] = 0; // EBX
       r[1] = 0; // ECX: no extended features

@@ -12,6 +12,8 @@ import { K, type Decoded, ES, CS, SS, DS } from './decoder.js';
 import type { Cpu } from './cpu.js';
 import { FAULT, PARITY, EX_DE, EX_BR, EX_UD, EX_GP, EX_BP, EX_OF, REP_CHUNK, ATTR_PRESENT, ATTR_BIG, ATTR_GRAN } from './faults.js';
 import { CF, PF, AF, ZF, SF, IF, DF, OF, VM, RF } from './spec.js';
+import { X87_SEMANTICS } from './x87/x87-semantics.js';
+import { MMX_SEMANTICS } from './x87/mmx-semantics.js';
 
 export type SemFn = (c: Cpu, d: Decoded) => void;
 
@@ -1332,6 +1334,8 @@ const ud: SemFn = (c) => c.fault(EX_UD, -1);
 const sys = (name: string): SemFn => (c, d) => c.mmu.system(name, d);
 
 export const SEMANTICS: { [mn: string]: SemFn } = {
+  ...X87_SEMANTICS,
+  ...MMX_SEMANTICS,
   nop: () => {},
   // WAIT with CR0.MP and CR0.TS set raises #NM (SDM Vol. 3 §2.5); otherwise no FPU to wait for.
   wait: (c) => {

@@ -27,11 +27,18 @@
  *   operand size, p=far pointer (16:16 / 16:32), s=6-byte descriptor pointer,
  *   q=64-bit memory, a=BOUND pair. Fixed registers are spelled out (AL, eAX, DX…).
  *   `Ibs` is an imm8 sign-extended to the operand size.
+ * x87 and MMX forms (the `pentium2` model, rows at the end of the table) add: ST = the
+ *   stack top ST(0), STi = ST(rm) from ModRM r/m, P = MMX register in ModRM reg,
+ *   Q = MMX register or memory in ModRM r/m, N = MMX register in ModRM r/m; size
+ *   suffix t = 80-bit memory (m80 real / m80 packed BCD), and a bare `M` is an
+ *   untyped memory block (FSTENV/FSAVE/FXSAVE images). The ESC opcodes D8–DF
+ *   select a different form for each ModRM r/m when mod = 3 (FLD1 = D9 E8): such
+ *   rows give `rm`, and the decoder keeps separate register-form slots.
  */
 
-export type CpuModel = '8086' | '80186' | '80286' | '80386' | 'i486' | 'pentium' | 'p6';
+export type CpuModel = '8086' | '80186' | '80286' | '80386' | 'i486' | 'pentium' | 'p6' | 'pentium2';
 
-export const MODELS: readonly CpuModel[] = ['8086', '80186', '80286', '80386', 'i486', 'pentium', 'p6'];
+export const MODELS: readonly CpuModel[] = ['8086', '80186', '80286', '80386', 'i486', 'pentium', 'p6', 'pentium2'];
 
 /** Model rank for "introduced in" comparisons. */
 export function modelRank(m: CpuModel): number {
@@ -78,6 +85,8 @@ export interface InsnSpec {
   readonly op: number;
   /** ModRM reg extension (0–7), or -1 when the form has none. */
   readonly ext: number;
+  /** ModRM r/m selector (0–7) of a register-only form (mod = 3), or -1 (see the header). */
+  readonly rm: number;
   /** 1 = form exists only with ModRM mod=3, 2 = only with a memory operand, 0 = both. */
   readonly modForm: 0 | 1 | 2;
   readonly mn: string;
@@ -101,12 +110,19 @@ export interface InsnSpec {
   readonly lockable: boolean;
   /** Software interrupt (INT n / INT3 / INTO): IOPL-sensitive in V86, no single-step trap. */
   readonly softInt: boolean;
+  /**
+   * x87, MMX or FXSAVE/FXRSTOR form: executes against the FPU state (x87/), is subject to the
+   * CR0.EM/MP/TS rules, and is always left to the interpreter by the translator.
+   */
+  readonly fpu: boolean;
 }
 
 const LOCKABLE = new Set(['add', 'adc', 'and', 'btc', 'btr', 'bts', 'cmpxchg', 'cmpxchg8b', 'dec', 'inc', 'neg', 'not', 'or', 'sbb', 'sub', 'xor', 'xadd', 'xchg']);
 
 interface RowOpts {
   ext?: number;
+  rm?: number;
+  fpu?: boolean;
   modForm?: 0 | 1 | 2;
   r?: number;
   w?: number;
@@ -122,7 +138,7 @@ interface RowOpts {
 const rows: InsnSpec[] = [];
 
 function needsModrm(args: readonly string[]): boolean {
-  return args.some((a) => /^[EGMRSCDT][a-z]*$/.test(a));
+  return args.some((a) => /^[EGMRSCDTPQN][a-z]*$/.test(a) || a === 'STi');
 }
 
 function row(op: number, mn: string, args: string, o: RowOpts = {}): void {
@@ -130,7 +146,8 @@ function row(op: number, mn: string, args: string, o: RowOpts = {}): void {
   rows.push({
     op,
     ext: o.ext ?? -1,
-    modForm: o.modForm ?? (a.some((k) => k[0] === 'M') ? 2 : a.some((k) => k[0] === 'R') ? 1 : 0),
+    rm: o.rm ?? -1,
+    modForm: o.modForm ?? (a.some((k) => k[0] === 'M') ? 2 : a.some((k) => k[0] === 'R' || k[0] === 'N' || k === 'STi') ? 1 : 0),
     mn,
     args: a,
     flagsRead: o.r ?? 0,
@@ -144,6 +161,7 @@ function row(op: number, mn: string, args: string, o: RowOpts = {}): void {
     prefix: o.prefix,
     lockable: LOCKABLE.has(mn) && a.length > 0 && (a[0][0] === 'E' || a[0][0] === 'M'),
     softInt: mn === 'int' || mn === 'int3' || mn === 'into',
+    fpu: o.fpu ?? false,
   });
 }
 
@@ -219,7 +237,7 @@ for (let i = 0; i < 8; i++) {
   const f = aluFlags(i);
   row(0x80, ALU[i], 'Eb,Ib', { ...f, ext: i });
   row(0x81, ALU[i], 'Ev,Iv', { ...f, ext: i });
-  row(0x82, ALU[i], 'Eb,Ib', { ...f, ext: i, until: 'p6' });
+  row(0x82, ALU[i], 'Eb,Ib', { ...f, ext: i });
   row(0x83, ALU[i], 'Ev,Ibs', { ...f, ext: i });
 }
 row(0x84, 'test', 'Eb,Gb', { w: OSZAPC, u: AF });
@@ -239,7 +257,7 @@ for (let r = 1; r < 8; r++) row(0x90 + r, 'xchg', 'Zv,eAX');
 row(0x98, 'cbw', '');
 row(0x99, 'cwd', '');
 row(0x9a, 'callf', 'Ap', { bb: true });
-row(0x9b, 'wait', '');
+row(0x9b, 'wait', '', { until: 'p6' });
 row(0x9c, 'pushf', '', { r: 0xffffffff, priv: Priv.IoplV86 });
 row(0x9d, 'popf', '', { w: 0xffffffff, bb: true, priv: Priv.IoplV86 });
 row(0x9e, 'sahf', '', { w: SF | ZF | AF | PF | CF });
@@ -310,7 +328,9 @@ row(0xd4, 'aam', 'Ib', { w: OSZAPC, u: OF | AF | CF });
 row(0xd5, 'aad', 'Ib', { w: OSZAPC, u: OF | AF | CF });
 row(0xd6, 'salc', '', { r: CF });
 row(0xd7, 'xlat', '');
-for (let e = 0; e < 8; e++) row(0xd8 + e, 'esc', 'E', { modrm: true });
+// Models without an FPU (the i486 is an SX, the pentium and p6 models claim none): ESC only
+// computes its operand address; the pentium2 model has the x87 rows below instead.
+for (let e = 0; e < 8; e++) row(0xd8 + e, 'esc', 'E', { modrm: true, until: 'p6' });
 row(0xe0, 'loopne', 'Jb', { r: ZF, bb: true });
 row(0xe1, 'loope', 'Jb', { r: ZF, bb: true });
 row(0xe2, 'loop', 'Jb', { bb: true });
@@ -436,6 +456,110 @@ row(X + 0xc0, 'xadd', 'Eb,Gb', { since: 'i486', w: OSZAPC });
 row(X + 0xc1, 'xadd', 'Ev,Gv', { since: 'i486', w: OSZAPC });
 row(X + 0xc7, 'cmpxchg8b', 'Mq', { ext: 1, since: 'pentium', w: ZF });
 for (let r = 0; r < 8; r++) row(X + 0xc8 + r, 'bswap', 'Zd', { since: 'i486' });
+
+// ---- x87 FPU (pentium2) -------------------------------------------------
+// SDM Vol. 2 Appendix A.4 (escape opcode maps D8–DF): memory forms by ModRM reg,
+// register forms by reg and, for D9/DA/DB/DE/DF, by r/m as well.
+const P2: RowOpts = { since: 'pentium2', fpu: true };
+const ARITH = ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'];
+const IARITH = ['fiadd', 'fimul', 'ficom', 'ficomp', 'fisub', 'fisubr', 'fidiv', 'fidivr'];
+for (let i = 0; i < 8; i++) {
+  const cmp = i === 2 || i === 3;
+  row(0xd8, ARITH[i], 'Md', { ...P2, ext: i });
+  row(0xdc, ARITH[i], 'Mq', { ...P2, ext: i });
+  row(0xda, IARITH[i], 'Md', { ...P2, ext: i });
+  row(0xde, IARITH[i], 'Mw', { ...P2, ext: i });
+  row(0xd8, ARITH[i], cmp ? 'STi' : 'ST,STi', { ...P2, ext: i });
+}
+// DC/DE register forms: ST(i) is the destination and the SUB/DIV pairs swap (SDM Vol. 2 FSUB: DC E8+i is FSUB ST(i), ST(0)).
+const DC_REG = ['fadd', 'fmul', '', '', 'fsubr', 'fsub', 'fdivr', 'fdiv'];
+for (let i = 0; i < 8; i++) {
+  if (DC_REG[i] === '') continue;
+  row(0xdc, DC_REG[i], 'STi,ST', { ...P2, ext: i });
+  row(0xde, DC_REG[i] + 'p', 'STi,ST', { ...P2, ext: i });
+}
+row(0xde, 'fcompp', '', { ...P2, ext: 3, rm: 1, modForm: 1, modrm: true });
+row(0xd9, 'fld', 'Md', { ...P2, ext: 0 });
+row(0xd9, 'fst', 'Md', { ...P2, ext: 2 });
+row(0xd9, 'fstp', 'Md', { ...P2, ext: 3 });
+row(0xd9, 'fldenv', 'M', { ...P2, ext: 4 });
+row(0xd9, 'fldcw', 'Mw', { ...P2, ext: 5 });
+row(0xd9, 'fnstenv', 'M', { ...P2, ext: 6 });
+row(0xd9, 'fnstcw', 'Mw', { ...P2, ext: 7 });
+row(0xd9, 'fld', 'STi', { ...P2, ext: 0 });
+row(0xd9, 'fxch', 'STi', { ...P2, ext: 1 });
+row(0xd9, 'fnop', '', { ...P2, ext: 2, rm: 0, modForm: 1, modrm: true });
+const D9_REG: [number, number, string][] = [
+  [4, 0, 'fchs'], [4, 1, 'fabs'], [4, 4, 'ftst'], [4, 5, 'fxam'],
+  [5, 0, 'fld1'], [5, 1, 'fldl2t'], [5, 2, 'fldl2e'], [5, 3, 'fldpi'], [5, 4, 'fldlg2'], [5, 5, 'fldln2'], [5, 6, 'fldz'],
+  [6, 0, 'f2xm1'], [6, 1, 'fyl2x'], [6, 2, 'fptan'], [6, 3, 'fpatan'], [6, 4, 'fxtract'], [6, 5, 'fprem1'], [6, 6, 'fdecstp'], [6, 7, 'fincstp'],
+  [7, 0, 'fprem'], [7, 1, 'fyl2xp1'], [7, 2, 'fsqrt'], [7, 3, 'fsincos'], [7, 4, 'frndint'], [7, 5, 'fscale'], [7, 6, 'fsin'], [7, 7, 'fcos'],
+];
+for (const [ext, rm, mn] of D9_REG) row(0xd9, mn, '', { ...P2, ext, rm, modForm: 1, modrm: true });
+// P6 conditional moves and EFLAGS-setting compares (SDM Vol. 2 FCMOVcc, FCOMI).
+['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu'].forEach((mn, i) => row(0xda, mn, 'ST,STi', { ...P2, ext: i, r: [CF, ZF, CF | ZF, PF][i] }));
+['fcmovnb', 'fcmovne', 'fcmovnbe', 'fcmovnu'].forEach((mn, i) => row(0xdb, mn, 'ST,STi', { ...P2, ext: i, r: [CF, ZF, CF | ZF, PF][i] }));
+row(0xda, 'fucompp', '', { ...P2, ext: 5, rm: 1, modForm: 1, modrm: true });
+row(0xdb, 'fild', 'Md', { ...P2, ext: 0 });
+row(0xdb, 'fist', 'Md', { ...P2, ext: 2 });
+row(0xdb, 'fistp', 'Md', { ...P2, ext: 3 });
+row(0xdb, 'fld', 'Mt', { ...P2, ext: 5 });
+row(0xdb, 'fstp', 'Mt', { ...P2, ext: 7 });
+// DB E0/E1/E4 are the 8087's FENI/FDISI and the 287's FSETPM: no-ops from the 387 on (SDM Vol. 2 Appendix A.4.2 notes).
+row(0xdb, 'fneni', '', { ...P2, ext: 4, rm: 0, modForm: 1, modrm: true });
+row(0xdb, 'fndisi', '', { ...P2, ext: 4, rm: 1, modForm: 1, modrm: true });
+row(0xdb, 'fnclex', '', { ...P2, ext: 4, rm: 2, modForm: 1, modrm: true });
+row(0xdb, 'fninit', '', { ...P2, ext: 4, rm: 3, modForm: 1, modrm: true });
+row(0xdb, 'fnsetpm', '', { ...P2, ext: 4, rm: 4, modForm: 1, modrm: true });
+row(0xdb, 'fucomi', 'ST,STi', { ...P2, ext: 5, w: OSZAPC });
+row(0xdb, 'fcomi', 'ST,STi', { ...P2, ext: 6, w: OSZAPC });
+row(0xdd, 'fld', 'Mq', { ...P2, ext: 0 });
+row(0xdd, 'fst', 'Mq', { ...P2, ext: 2 });
+row(0xdd, 'fstp', 'Mq', { ...P2, ext: 3 });
+row(0xdd, 'frstor', 'M', { ...P2, ext: 4 });
+row(0xdd, 'fnsave', 'M', { ...P2, ext: 6 });
+row(0xdd, 'fnstsw', 'Mw', { ...P2, ext: 7 });
+row(0xdd, 'ffree', 'STi', { ...P2, ext: 0 });
+row(0xdd, 'fst', 'STi', { ...P2, ext: 2 });
+row(0xdd, 'fstp', 'STi', { ...P2, ext: 3 });
+row(0xdd, 'fucom', 'STi', { ...P2, ext: 4 });
+row(0xdd, 'fucomp', 'STi', { ...P2, ext: 5 });
+row(0xdf, 'fild', 'Mw', { ...P2, ext: 0 });
+row(0xdf, 'fist', 'Mw', { ...P2, ext: 2 });
+row(0xdf, 'fistp', 'Mw', { ...P2, ext: 3 });
+row(0xdf, 'fbld', 'Mt', { ...P2, ext: 4 });
+row(0xdf, 'fild', 'Mq', { ...P2, ext: 5 });
+row(0xdf, 'fbstp', 'Mt', { ...P2, ext: 6 });
+row(0xdf, 'fistp', 'Mq', { ...P2, ext: 7 });
+row(0xdf, 'fnstsw', 'AX', { ...P2, ext: 4, rm: 0, modForm: 1, modrm: true });
+row(0xdf, 'fucomip', 'ST,STi', { ...P2, ext: 5, w: OSZAPC });
+row(0xdf, 'fcomip', 'ST,STi', { ...P2, ext: 6, w: OSZAPC });
+// WAIT/FWAIT checks for pending unmasked x87 exceptions (SDM Vol. 2 WAIT/FWAIT).
+row(0x9b, 'fwait', '', { ...P2 });
+// FXSAVE/FXRSTOR (SDM Vol. 2 FXSAVE), Pentium II with CPUID.FXSR.
+row(X + 0xae, 'fxsave', 'M', { ...P2, ext: 0 });
+row(X + 0xae, 'fxrstor', 'M', { ...P2, ext: 1 });
+
+// ---- MMX (pentium2; SDM Vol. 1 Chapter 9, Vol. 2 Appendix A.3) -----------
+const MMX: [number, string, string][] = [
+  [0x60, 'punpcklbw', 'Pq,Qd'], [0x61, 'punpcklwd', 'Pq,Qd'], [0x62, 'punpckldq', 'Pq,Qd'], [0x63, 'packsswb', 'Pq,Qq'],
+  [0x64, 'pcmpgtb', 'Pq,Qq'], [0x65, 'pcmpgtw', 'Pq,Qq'], [0x66, 'pcmpgtd', 'Pq,Qq'], [0x67, 'packuswb', 'Pq,Qq'],
+  [0x68, 'punpckhbw', 'Pq,Qq'], [0x69, 'punpckhwd', 'Pq,Qq'], [0x6a, 'punpckhdq', 'Pq,Qq'], [0x6b, 'packssdw', 'Pq,Qq'],
+  [0x6e, 'movd', 'Pq,Ed'], [0x6f, 'movq', 'Pq,Qq'], [0x74, 'pcmpeqb', 'Pq,Qq'], [0x75, 'pcmpeqw', 'Pq,Qq'], [0x76, 'pcmpeqd', 'Pq,Qq'],
+  [0x7e, 'movd', 'Ed,Pq'], [0x7f, 'movq', 'Qq,Pq'],
+  [0xd1, 'psrlw', 'Pq,Qq'], [0xd2, 'psrld', 'Pq,Qq'], [0xd3, 'psrlq', 'Pq,Qq'], [0xd5, 'pmullw', 'Pq,Qq'],
+  [0xd8, 'psubusb', 'Pq,Qq'], [0xd9, 'psubusw', 'Pq,Qq'], [0xdb, 'pand', 'Pq,Qq'], [0xdc, 'paddusb', 'Pq,Qq'], [0xdd, 'paddusw', 'Pq,Qq'], [0xdf, 'pandn', 'Pq,Qq'],
+  [0xe1, 'psraw', 'Pq,Qq'], [0xe2, 'psrad', 'Pq,Qq'], [0xe5, 'pmulhw', 'Pq,Qq'], [0xe8, 'psubsb', 'Pq,Qq'], [0xe9, 'psubsw', 'Pq,Qq'],
+  [0xeb, 'por', 'Pq,Qq'], [0xec, 'paddsb', 'Pq,Qq'], [0xed, 'paddsw', 'Pq,Qq'], [0xef, 'pxor', 'Pq,Qq'],
+  [0xf1, 'psllw', 'Pq,Qq'], [0xf2, 'pslld', 'Pq,Qq'], [0xf3, 'psllq', 'Pq,Qq'], [0xf5, 'pmaddwd', 'Pq,Qq'],
+  [0xf8, 'psubb', 'Pq,Qq'], [0xf9, 'psubw', 'Pq,Qq'], [0xfa, 'psubd', 'Pq,Qq'], [0xfc, 'paddb', 'Pq,Qq'], [0xfd, 'paddw', 'Pq,Qq'], [0xfe, 'paddd', 'Pq,Qq'],
+];
+for (const [op, mn, args] of MMX) row(X + op, mn, args, { ...P2 });
+const MMX_SHIFT_IMM: [number, number, string][] = [
+  [0x71, 2, 'psrlw'], [0x71, 4, 'psraw'], [0x71, 6, 'psllw'], [0x72, 2, 'psrld'], [0x72, 4, 'psrad'], [0x72, 6, 'pslld'], [0x73, 2, 'psrlq'], [0x73, 6, 'psllq'],
+];
+for (const [op, ext, mn] of MMX_SHIFT_IMM) row(X + op, mn, 'Nq,Ib', { ...P2, ext });
+row(X + 0x77, 'emms', '', { ...P2 });
 
 /** Every instruction form, in table order. */
 export const INSN_SPECS: readonly InsnSpec[] = rows;

@@ -20,7 +20,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { Machine, type MachineConfigInput } from '../../engine/machine.js';
 import { encodePng } from '../../engine/display/png.js';
-import { grubIso, isolinuxIso, memtestFloppy } from '../helpers/real-software.js';
+import { grubIso, ipxeIso, isolinuxIso, memtestFloppy } from '../helpers/real-software.js';
 
 const goldenDir = join(import.meta.dirname, '../../golden/real-software');
 const artifactDir = join(import.meta.dirname, '../../reports/test-artifacts/real-software');
@@ -37,6 +37,14 @@ const cases: Case[] = [
   { name: 'memtest86plus', config: () => ({ fda: { path: memtestFloppy() }, bootOrder: ['floppy'] }), until: 'Pattern:', maxInstructions: 120_000_000 },
   { name: 'grub-rescue', config: () => ({ cdrom: { path: grubIso() }, bootOrder: ['cdrom'] }), until: 'command-line', maxInstructions: 200_000_000 },
   { name: 'isolinux-menu', config: () => ({ cdrom: { path: isolinuxIso() }, bootOrder: ['cdrom'] }), until: 'Second entry', maxInstructions: 200_000_000 },
+  // iPXE saves FPU state with FXSAVE on every mode switch: it needs the pentium2 model (x87, FXSR).
+  // Without a NIC its first meaningful screen is the banner followed by "No more network devices".
+  {
+    name: 'ipxe',
+    config: () => ({ cdrom: { path: ipxeIso() }, bootOrder: ['cdrom'], cpuModel: 'pentium2' }),
+    until: 'No more network devices',
+    maxInstructions: 320_000_000,
+  },
 ];
 
 describe.each(cases)('$name', (c) => {

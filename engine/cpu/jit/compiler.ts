@@ -200,6 +200,8 @@ function translatable(d: Decoded): boolean {
   const s = d.spec;
   if (s.priv !== Priv.None) return false;
   if (NEVER.has(s.mn)) return false;
+  // x87, MMX and FXSAVE/FXRSTOR run against the FPU state with its #NM/#MF rules: always the interpreter's.
+  if (s.fpu) return false;
   if (d.rep !== 0 && STRING.has(s.mn) && !repFast(d)) return false;
   for (let i = 0; i < d.nargs; i++) {
     const k = d.kind[i];

@@ -58,6 +58,8 @@ export interface BuiltinBiosOptions {
   onReset: () => void;
   /** Diagnostics (e.g. "Booting from floppy") for the machine's log. */
   log?: (line: string) => void;
+  /** The CPU has an x87 FPU: equipment word bit 1 (INT 11h). */
+  fpu?: boolean;
 }
 
 /** The services behind the stubs, in slot order. */
@@ -78,7 +80,8 @@ type Service =
   | 'int17'
   | 'int18'
   | 'int19'
-  | 'int1a';
+  | 'int1a'
+  | 'fpu-irq';
 
 const SLOTS: [Service, StubKind][] = [
   ['default', 'iret'],
@@ -98,6 +101,7 @@ const SLOTS: [Service, StubKind][] = [
   ['int18', 'halt'],
   ['int19', 'boot'],
   ['int1a', 'service'],
+  ['fpu-irq', 'service'],
 ];
 
 const slotOf = (s: Service): number => SLOTS.findIndex(([name]) => name === s);
@@ -214,6 +218,14 @@ export class BuiltinBios implements Device, DiskServiceHost {
         io.write8(0xa0, 0x20);
         io.write8(0x20, 0x20);
         return c.done();
+      case 'fpu-irq':
+        // INT 75h (IRQ13, x87 error with CR0.NE = 0): clear the coprocessor error latch at
+        // port F0h (which lets the waiting x87 instruction proceed, see fpu-error-f0.ts) and
+        // acknowledge. An AT BIOS then also issues INT 02h for old software; we do not.
+        io.write8(0xf0, 0);
+        io.write8(0xa0, 0x20);
+        io.write8(0x20, 0x20);
+        return c.done();
       case 'timer':
         return irq0(io, this.o.memory);
       case 'keyboard':
@@ -271,6 +283,7 @@ export class BuiltinBios implements Device, DiskServiceHost {
     for (let n = 0; n < 256; n++) vec(n, slotAddr('default'));
     for (let n = 0x08; n <= 0x0f; n++) vec(n, slotAddr('irq-master'));
     for (let n = 0x70; n <= 0x77; n++) vec(n, slotAddr('irq-slave'));
+    if (this.o.fpu === true) vec(0x75, slotAddr('fpu-irq'));
     vec(0x08, slotAddr('timer'));
     vec(0x09, slotAddr('keyboard'));
     vec(0x0e, slotAddr('floppy-irq'));
@@ -300,8 +313,8 @@ export class BuiltinBios implements Device, DiskServiceHost {
     w16(BdaOff.lptPorts, 0x378);
     w16(BdaOff.ebdaSegment, EBDA_BASE >>> 4);
     const floppies = this.floppyCount();
-    // Equipment word: diskettes present + count, 80×25 colour, 4 serial ports, 1 printer.
-    w16(BdaOff.equipment, (floppies > 0 ? 0x0001 | ((floppies - 1) << 6) : 0) | 0x0020 | (4 << 9) | (1 << 14));
+    // Equipment word: diskettes present + count, math coprocessor, 80×25 colour, 4 serial ports, 1 printer.
+    w16(BdaOff.equipment, (floppies > 0 ? 0x0001 | ((floppies - 1) << 6) : 0) | (this.o.fpu === true ? 0x0002 : 0) | 0x0020 | (4 << 9) | (1 << 14));
     w16(BdaOff.memoryKb, EBDA_BASE >>> 10);
     w16(BdaOff.kbdHead, 0x1e);
     w16(BdaOff.kbdTail, 0x1e);
