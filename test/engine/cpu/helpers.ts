@@ -19,6 +19,91 @@ export function nasm(source: string): Uint8Array {
   return new Uint8Array(readFileSync(out));
 }
 
+/**
+ * NASM subroutines of the QEMU differential guests: `rnd` (the next pseudo-random EAX from
+ * the seed in ESI) and `out32` (EAX as eight hex digits to port 0xE9).
+ */
+export const QEMU_GUEST_SUBROUTINES = `rnd:
+  mov eax, esi
+  imul eax, eax, 1103515245
+  add eax, 12345
+  mov esi, eax
+  push ecx
+  mov ecx, eax
+  shr ecx, 7
+  xor eax, ecx
+  pop ecx
+  ret
+out32:
+  push eax
+  push cx
+  mov cx, 8
+.h:
+  rol eax, 4
+  push eax
+  and al, 0x0f
+  add al, '0'
+  cmp al, '9'
+  jbe .d
+  add al, 7
+.d:
+  out 0xe9, al
+  pop eax
+  loop .h
+  pop cx
+  pop eax
+  ret
+`;
+
+/** Whether qemu-system-i386 can be run. */
+export function qemuAvailable(): boolean {
+  try {
+    execFileSync('qemu-system-i386', ['--version'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Boot a real-mode guest (`body`, assembled at 0x8000) from a floppy on qemu-system-i386
+ * with `-cpu cpuModel`: a one-sector loader reads it in through INT 13h. Returns what the
+ * guest wrote to port 0xE9; the guest ends by writing 0 to the debug-exit port 0xF4.
+ */
+export function runInQemu(body: Uint8Array, cpuModel: string, timeoutMs: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cpu-qemu-'));
+  const img = new Uint8Array(1474560);
+  const loader = nasm(`
+bits 16
+org 0x7c00
+  xor ax, ax
+  mov ds, ax
+  mov es, ax
+  mov ax, 0x0200 + ${Math.ceil(body.length / 512)}
+  mov bx, 0x8000
+  mov cx, 0x0002
+  xor dh, dh
+  int 0x13
+  jmp 0x0000:0x8000
+times 510-($-$$) db 0
+dw 0xaa55`);
+  img.set(loader, 0);
+  img.set(body, 512);
+  writeFileSync(join(dir, 'fd.img'), img);
+  const outFile = join(dir, 'e9.txt');
+  try {
+    execFileSync(
+      'qemu-system-i386',
+      ['-display', 'none', '-no-reboot', '-cpu', cpuModel, '-debugcon', `file:${outFile}`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-drive', `file=${join(dir, 'fd.img')},format=raw,if=floppy`],
+      { stdio: 'pipe', timeout: timeoutMs },
+    );
+  } catch (e) {
+    // isa-debug-exit with value 0 makes QEMU exit with status 1: the expected way out.
+    if ((e as { status?: number }).status !== 1) throw e;
+  }
+  return readFileSync(outFile, 'latin1');
+}
+
 function hash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;

@@ -6,12 +6,8 @@
  * SDM) to the debug port 0xE9. The same bytes run on our CPU in real mode;
  * the two transcripts must match exactly.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nasm, realMachine, runToHalt } from './helpers.js';
+import { QEMU_GUEST_SUBROUTINES, nasm, qemuAvailable, realMachine, runInQemu, runToHalt } from './helpers.js';
 
 const SHIFT_CL = (insn: string): string => `push cx\nmov cl, dl\n${insn}\npop cx`;
 
@@ -129,84 +125,14 @@ ${ops}
   mov al, 0
   out 0xf4, al
   hlt
-rnd:
-  mov eax, esi
-  imul eax, eax, 1103515245
-  add eax, 12345
-  mov esi, eax
-  push ecx
-  mov ecx, eax
-  shr ecx, 7
-  xor eax, ecx
-  pop ecx
-  ret
-out32:
-  push eax
-  push cx
-  mov cx, 8
-.h:
-  rol eax, 4
-  push eax
-  and al, 0x0f
-  add al, '0'
-  cmp al, '9'
-  jbe .d
-  add al, 7
-.d:
-  out 0xe9, al
-  pop eax
-  loop .h
-  pop cx
-  pop eax
-  ret
-`;
-}
-
-function qemuAvailable(): boolean {
-  try {
-    execFileSync('qemu-system-i386', ['--version'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
+${QEMU_GUEST_SUBROUTINES}`;
 }
 
 describe('differential test against QEMU', () => {
   it('32-bit ALU results and defined flags match qemu-system-i386', () => {
     expect(qemuAvailable(), 'qemu-system-i386 must be installed (CI installs it)').toBe(true);
     const body = nasm(program(24).replace('org 0x7c00', 'org 0x8000'));
-    const dir = mkdtempSync(join(tmpdir(), 'cpu-qemu-'));
-    const img = new Uint8Array(1474560);
-    // The program is longer than a sector: a 1-sector loader reads the rest via INT 13h.
-    const loader = nasm(`
-bits 16
-org 0x7c00
-  xor ax, ax
-  mov ds, ax
-  mov es, ax
-  mov ax, 0x0200 + ${Math.ceil(body.length / 512)}
-  mov bx, 0x8000
-  mov cx, 0x0002
-  xor dh, dh
-  int 0x13
-  jmp 0x0000:0x8000
-times 510-($-$$) db 0
-dw 0xaa55`);
-    img.set(loader, 0);
-    img.set(body, 512);
-    writeFileSync(join(dir, 'fd.img'), img);
-    const outFile = join(dir, 'e9.txt');
-    try {
-      execFileSync(
-        'qemu-system-i386',
-        ['-display', 'none', '-no-reboot', '-cpu', 'pentium3', '-debugcon', `file:${outFile}`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-drive', `file=${join(dir, 'fd.img')},format=raw,if=floppy`],
-        { stdio: 'pipe', timeout: 60_000 },
-      );
-    } catch (e) {
-      // isa-debug-exit with value 0 makes QEMU exit with status 1: the expected way out.
-      if ((e as { status?: number }).status !== 1) throw e;
-    }
-    const theirs = readFileSync(outFile, 'latin1');
+    const theirs = runInQemu(body, 'pentium3', 60_000);
     const m = realMachine('p6', body, 0x8000, 1 << 20);
     const ours: number[] = [];
     m.io.register('exit', 0xf4, 1, { write8: () => (m.cpu.stopRequested = true) });

@@ -33,12 +33,8 @@
  * compute through doubles (see engine/cpu/x87/transcendental.ts) and which
  * therefore differ from QEMU's in the low bits by design.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nasm, realMachine, runToHalt } from '../helpers.js';
+import { QEMU_GUEST_SUBROUTINES, nasm, qemuAvailable, realMachine, runInQemu, runToHalt } from '../helpers.js';
 
 /** [name, body] — the body finds ST0 = A, ST1 = B and must leave the result in ST0. */
 const X87_OPS: [string, string][] = [
@@ -158,37 +154,7 @@ dump:
   mov al, 0x0a
   out 0xe9, al
   ret
-rnd:
-  mov eax, esi
-  imul eax, eax, 1103515245
-  add eax, 12345
-  mov esi, eax
-  push ecx
-  mov ecx, eax
-  shr ecx, 7
-  xor eax, ecx
-  pop ecx
-  ret
-out32:
-  push eax
-  push cx
-  mov cx, 8
-.h:
-  rol eax, 4
-  push eax
-  and al, 0x0f
-  add al, '0'
-  cmp al, '9'
-  jbe .d
-  add al, 7
-.d:
-  out 0xe9, al
-  pop eax
-  loop .h
-  pop cx
-  pop eax
-  ret
-align 16
+${QEMU_GUEST_SUBROUTINES}align 16
 opa: dt 0.0
   dw 0, 0, 0
 opb: dt 0.0
@@ -203,49 +169,11 @@ cws_end:
 `;
 }
 
-function qemuAvailable(): boolean {
-  try {
-    execFileSync('qemu-system-i386', ['--version'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('x87/MMX differential test against QEMU', () => {
   it('basic x87 arithmetic in all rounding/precision modes and MMX match qemu-system-i386 -cpu pentium2', () => {
     expect(qemuAvailable(), 'qemu-system-i386 must be installed (CI installs it)').toBe(true);
     const body = nasm(program());
-    const dir = mkdtempSync(join(tmpdir(), 'x87-qemu-'));
-    const img = new Uint8Array(1474560);
-    const loader = nasm(`
-bits 16
-org 0x7c00
-  xor ax, ax
-  mov ds, ax
-  mov es, ax
-  mov ax, 0x0200 + ${Math.ceil(body.length / 512)}
-  mov bx, 0x8000
-  mov cx, 0x0002
-  xor dh, dh
-  int 0x13
-  jmp 0x0000:0x8000
-times 510-($-$$) db 0
-dw 0xaa55`);
-    img.set(loader, 0);
-    img.set(body, 512);
-    writeFileSync(join(dir, 'fd.img'), img);
-    const outFile = join(dir, 'e9.txt');
-    try {
-      execFileSync(
-        'qemu-system-i386',
-        ['-display', 'none', '-no-reboot', '-cpu', 'pentium2', '-debugcon', `file:${outFile}`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-drive', `file=${join(dir, 'fd.img')},format=raw,if=floppy`],
-        { stdio: 'pipe', timeout: 120_000 },
-      );
-    } catch (e) {
-      if ((e as { status?: number }).status !== 1) throw e;
-    }
-    const theirs = readFileSync(outFile, 'latin1').split('\n');
+    const theirs = runInQemu(body, 'pentium2', 120_000).split('\n');
     const m = realMachine('pentium2', body, 0x8000, 1 << 20);
     m.io.register('exit', 0xf4, 1, { write8: () => (m.cpu.stopRequested = true) });
     runToHalt(m, 20_000_000);
