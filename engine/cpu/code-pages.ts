@@ -3,11 +3,13 @@
  *
  * Both CPU tiers cache work derived from code bytes: the interpreter keeps
  * decoded instructions, the translator keeps compiled regions. Instead of
- * re-reading the bytes on every use, a cache entry remembers the generation
- * of the 4 KiB physical page it came from, and this tracker bumps that
- * generation whenever the guest (or DMA through PhysicalMemory) writes into a
- * 64-byte line that some cache entry was built from. An entry is valid iff
- * its page generation is unchanged — one typed-array load and compare.
+ * re-reading the bytes on every use, a decoded instruction remembers the
+ * generation of the 4 KiB physical page it came from, and this tracker bumps
+ * that generation whenever the guest (or DMA through PhysicalMemory) writes
+ * into a 64-byte line that some cache entry was built from; a decode is valid
+ * iff its page generation is unchanged — one typed-array load and compare.
+ * The translator is told which lines were written and drops exactly the
+ * regions built from them (jit/translator.ts).
  *
  * Why lines as well as pages: real-mode programs keep data and stack beside
  * their code. A write into a line without code (the common case) costs one
@@ -75,16 +77,15 @@ export class CodePages {
   }
 
   /**
-   * Drop the interpreter's decodes from `page` (its generation changes) and clear the page's
-   * line marks; new decodes set them again. Listeners learn which lines were written: the
-   * translator drops only the regions built from them and marks the lines of the others again.
+   * Drop the interpreter's decodes from `page` (its generation changes) and clear the marks of
+   * the lines written (decoding them again sets them again). The page's other marks stay: they
+   * still guard the translator's regions, and for the interpreter a stale mark only costs one
+   * more generation change. Listeners learn which lines were written: the translator drops the
+   * regions built from them, and only those.
    */
   invalidatePage(page: number, written: readonly number[]): void {
     this.pageGen[page]++;
-    const lines = this.lineHasCode;
-    const first = page << (PAGE_SHIFT - LINE_SHIFT);
-    lines.fill(0, first, first + (1 << (PAGE_SHIFT - LINE_SHIFT)));
-    this.memory.codePages[page] = 0;
+    for (const l of written) this.lineHasCode[l] = 0;
     for (const fn of this.listeners) fn(page, written);
   }
 

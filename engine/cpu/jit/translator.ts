@@ -130,8 +130,8 @@ export class Translator {
   private readonly pages: number;
   /** Indirect-jump / return targets seen per physical page (see noteExit). */
   private readonly pageTargets = new Map<number, Set<number>>();
-  /** Live regions by physical page (both pages of a two-page region). */
-  private readonly regionsByPage = new Map<number, Set<Region>>();
+  /** Live regions by the 64-byte code lines they were decoded from. */
+  private readonly regionsByLine = new Map<number, Set<Region>>();
   private readonly slotOwner: (Region | undefined)[] = new Array<Region | undefined>(SLOTS);
   private nextSlot = 0;
   /** Generations are never reused, so zeroing regionGen retires every region. */
@@ -191,35 +191,39 @@ export class Translator {
     this.heat.clear();
     this.kills.clear();
     this.pageTargets.clear();
-    this.regionsByPage.clear();
+    this.regionsByLine.clear();
     this.slotOwner.fill(undefined);
     this.rt.regionGen.fill(0);
   }
 
   /**
    * Stores hit the code lines `written` of `page`: the regions decoded from those lines die,
-   * the page's other regions live on, and their lines are marked again (CodePages cleared the
-   * page's marks). A page whose code keeps being rewritten is left to the interpreter.
+   * the page's other regions live on (their lines stay marked). An entry whose region keeps
+   * being killed is left to the interpreter (VOLATILE_AFTER).
    */
-  private codeWritten(page: number, written: readonly number[]): void {
-    const regions = this.regionsByPage.get(page);
-    if (regions === undefined) return;
-    for (const r of [...regions]) {
-      if (written.some((l) => r.lines.has(l))) {
+  private codeWritten(_page: number, written: readonly number[]): void {
+    for (const l of written) {
+      const regions = this.regionsByLine.get(l);
+      if (regions === undefined) continue;
+      for (const r of [...regions]) {
         this.retire(r);
         this.kills.set(r.phys, (this.kills.get(r.phys) ?? 0) + 1);
-      } else for (const l of r.lines) this.cpu.codePages.mark(l << LINE_SHIFT, 1);
+      }
     }
   }
 
-  /** The region is dead: its slot generation changes and it leaves the page index. */
+  /** The region is dead: its slot generation changes and it leaves the line index. */
   private retire(r: Region): void {
     if (this.slotOwner[r.slot] === r) {
       this.slotOwner[r.slot] = undefined;
       this.rt.regionGen[r.slot] = 0;
     }
-    this.regionsByPage.get(r.page1)?.delete(r);
-    this.regionsByPage.get(r.page2)?.delete(r);
+    for (const l of r.lines) {
+      const set = this.regionsByLine.get(l);
+      if (set === undefined) continue;
+      set.delete(r);
+      if (set.size === 0) this.regionsByLine.delete(l);
+    }
   }
 
   private alive(r: Region): boolean {
@@ -379,9 +383,9 @@ export class Translator {
     }
     const r: Region = { phys, eip, csBase, csLimit, mode, page1, page2, slot, gen, lines, fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
     this.slotOwner[slot] = r;
-    for (const p of page1 === page2 ? [page1] : [page1, page2]) {
-      let set = this.regionsByPage.get(p);
-      if (set === undefined) this.regionsByPage.set(p, (set = new Set<Region>()));
+    for (const l of lines) {
+      let set = this.regionsByLine.get(l);
+      if (set === undefined) this.regionsByLine.set(l, (set = new Set<Region>()));
       set.add(r);
     }
     const own: Entry = { r, eip, phys, blk: -1 };
