@@ -55,6 +55,8 @@ import type { Cpu } from '../cpu.js';
 const MAX_BLOCKS = 16;
 const MAX_INSNS = 128;
 const MAX_BLOCK_INSNS = 64;
+/** Largest block copied into the loop of a block it jumps back to (Emitter.loopMember). */
+const MAX_LOOP_COPY = 12;
 
 /** What a compiled region function returns through `ctl`. */
 export const EXIT_CHAIN = 0;
@@ -139,6 +141,8 @@ export interface CompiledRegion {
   inner: number[];
   /** Dispatch blocks copied into the blocks that jump to them. */
   tailCopies: number;
+  /** Blocks copied into the loop of a block they jump back to. */
+  loopCopies: number;
 }
 
 interface Insn {
@@ -369,7 +373,7 @@ export class RegionCompiler {
         eip = next;
       }
       if (b.insns.length === 0 && b.id === 0 && start === entry) {
-        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2, entries: [], inner: [], tailCopies: 0 };
+        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2, entries: [], inner: [], tailCopies: 0, loopCopies: 0 };
       }
     }
     // Blocks whose start was queued but never compiled are exits.
@@ -403,7 +407,7 @@ export class RegionCompiler {
       entries.push([b.start, b.id]);
       for (let i = 1; i < b.insns.length; i++) inner.push(b.insns[i].start);
     }
-    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2, entries, inner, tailCopies: emitter.tailCopies };
+    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2, entries, inner, tailCopies: emitter.tailCopies, loopCopies: emitter.loopCopies };
   }
 }
 
@@ -455,8 +459,12 @@ class Emitter {
   private curBlock = -1;
   /** Blocks copied into a predecessor (dispatchTail). */
   tailCopies = 0;
+  /** Blocks copied into the loop of a block they jump back to (loopMember). */
+  loopCopies = 0;
   private selfLoop = false;
   private nextId = -1;
+  /** Emitting a copied block: no further copies inside it. */
+  private copying = false;
   readonly bailStart: number[] = [];
   readonly bailOrd: number[] = [];
   readonly bailLen: number[] = [];
@@ -600,8 +608,9 @@ ${code}
     this.tmp = 0;
     const o = this.out;
     this.curBlock = b.id;
-    // A block that jumps back to itself (a tight loop, a REP step) runs as a loop of its own.
-    this.selfLoop = this.hasSelfEdge(b);
+    // A block that jumps back to itself (a tight loop, a REP step), or whose short successors
+    // jump back to it (loopMember), runs as a loop of its own.
+    this.selfLoop = this.hasSelfEdge(b) || this.successors(b).some((s) => this.loopMember(b, s) !== undefined);
     o.push(`        case ${b.id}: {`);
     if (this.selfLoop) o.push(`          B${b.id}: for (;;) {`);
     this.body(b);
@@ -632,9 +641,56 @@ ${code}
       if (last && b.end !== 'fall' && b.end !== 'interp') this.terminator(b, ins);
       else this.insn(ins);
     }
-    if (b.end === 'fall' || b.end === 'interp') {
-      o.push(`          ${this.goto(b.exitEip, b.end === 'interp', true)}`);
+    if (b.end === 'interp') o.push(`          ${this.goto(b.exitEip, true, true)}`);
+    else if (b.end === 'fall') this.jumpTo(b, b.exitEip, true);
+  }
+
+  /** Start addresses a block's final transfer may go to inside the region (direct transfers only). */
+  private successors(b: Block): number[] {
+    const last = b.insns[b.insns.length - 1];
+    if (last === undefined) return [];
+    if (b.end === 'jcc' || b.end === 'loop') {
+      const d = last.d;
+      return [(last.next + d.imm) & (d.o32 ? 0xffffffff : 0xffff), last.next];
     }
+    if (b.end === 'fall' || b.end === 'jmp') return [b.exitEip];
+    return [];
+  }
+
+  /**
+   * A short block that `h` transfers to and that transfers back to `h` (a loop of two or three
+   * blocks: \`cmp; je skip\` … \`skip: inc; cmp; jb top\`) is copied into h's loop, so the loop's
+   * back edges are \`continue\` of that loop instead of a dispatch through the block switch
+   * (measured: about twice as fast for a sieve's scan loop). The copy counts, checks the budget
+   * and bails out exactly as the block itself, with its own bookkeeping entries.
+   */
+  private loopMember(h: Block, eip: number): Block | undefined {
+    if (this.copying) return undefined;
+    const t = this.byStart.get(eip);
+    if (t === undefined || t === h || t.insns.length === 0 || t.insns.length > MAX_LOOP_COPY) return undefined;
+    if (t.end !== 'jcc' && t.end !== 'loop' && t.end !== 'fall' && t.end !== 'jmp') return undefined;
+    return this.successors(t).includes(h.start) ? t : undefined;
+  }
+
+  /**
+   * The transfer to `eip` at the end of the current block (or of one side of its final Jcc):
+   * a copy of a loop member, or a goto.
+   */
+  private jumpTo(b: Block, eip: number, last: boolean): void {
+    const t = this.selfLoop && this.curBlock === b.id ? this.loopMember(b, eip) : undefined;
+    if (t === undefined) {
+      const g = this.goto(eip, false, last);
+      if (g !== '') this.out.push(`          ${g}`);
+      return;
+    }
+    const saved = [this.nextId, this.curLen, this.curOrd, this.curNo] as const;
+    // Inside the copy the header's loop is the target of `continue`; nothing may fall through.
+    this.nextId = -1;
+    this.copying = true;
+    this.body(t);
+    this.copying = false;
+    this.loopCopies++;
+    [this.nextId, this.curLen, this.curOrd, this.curNo] = saved;
   }
 
   /**
@@ -1349,8 +1405,10 @@ ${code}
       case 'jcc': {
         const cc = JCC.indexOf(mn);
         const target = (next + d.imm) & (d.o32 ? 0xffffffff : 0xffff);
-        o.push(`          if (${this.cond(cc)}) { ${this.goto(target)} }`);
-        o.push(`          ${this.goto(next, false, true)}`);
+        o.push(`          if (${this.cond(cc)}) {`);
+        this.jumpTo(b, target, false);
+        o.push('          }');
+        this.jumpTo(b, next, true);
         return;
       }
       case 'loop': {
@@ -1366,7 +1424,7 @@ ${code}
           else if (mn === 'loope') c += ` && ${this.cond(4)}`;
           o.push(`          if (${c}) { ${this.goto(target)} }`);
         }
-        o.push(`          ${this.goto(next, false, true)}`);
+        this.jumpTo(b, next, true);
         return;
       }
       case 'jmp': {
@@ -1382,7 +1440,7 @@ ${code}
           [this.curBlock, this.selfLoop, this.nextId] = [cur, self, next];
           return;
         }
-        o.push(`          ${this.goto(b.exitEip, false, true)}`);
+        this.jumpTo(b, b.exitEip, true);
         return;
       }
       case 'call': {
