@@ -94,7 +94,7 @@ interface Entry {
 }
 
 /** In-page exits of a region before it is recompiled once with their targets as blocks. */
-const EXTRA_THRESHOLD = 256;
+const EXTRA_THRESHOLD = 32;
 /** Instructions one region call may retire at most (fits a V8 small integer; the dispatcher loops on). */
 const MAX_CALL_BUDGET = 0x3fffffff;
 const MAX_RECOMPILES = 3;
