@@ -143,6 +143,8 @@ export interface CompiledRegion {
   tailCopies: number;
   /** Blocks copied into the loop of a block they jump back to. */
   loopCopies: number;
+  /** Memory accesses that reused an earlier access's page check (Emitter.addr). */
+  sharedChecks: number;
 }
 
 interface Insn {
@@ -373,7 +375,7 @@ export class RegionCompiler {
         eip = next;
       }
       if (b.insns.length === 0 && b.id === 0 && start === entry) {
-        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2, entries: [], inner: [], tailCopies: 0, loopCopies: 0 };
+        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2, entries: [], inner: [], tailCopies: 0, loopCopies: 0, sharedChecks: 0 };
       }
     }
     // Blocks whose start was queued but never compiled are exits.
@@ -407,7 +409,7 @@ export class RegionCompiler {
       entries.push([b.start, b.id]);
       for (let i = 1; i < b.insns.length; i++) inner.push(b.insns[i].start);
     }
-    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2, entries, inner, tailCopies: emitter.tailCopies, loopCopies: emitter.loopCopies };
+    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2, entries, inner, tailCopies: emitter.tailCopies, loopCopies: emitter.loopCopies, sharedChecks: emitter.sharedChecks };
   }
 }
 
@@ -461,10 +463,18 @@ class Emitter {
   tailCopies = 0;
   /** Blocks copied into the loop of a block they jump back to (loopMember). */
   loopCopies = 0;
+  /** Accesses that reused a page check (addr). */
+  sharedChecks = 0;
   private selfLoop = false;
   private nextId = -1;
   /** Emitting a copied block: no further copies inside it. */
   private copying = false;
+  /**
+   * Memory operands already checked in the current block, by addressing form (segment and
+   * base/index registers): the physical-address temp of the first access, its displacement,
+   * and (once a store needed it) a temp holding the page's codePages mark. See addr.
+   */
+  private checked = new Map<string, { p: string; disp: number; regs: number[]; cp: string | undefined }>();
   readonly bailStart: number[] = [];
   readonly bailOrd: number[] = [];
   readonly bailLen: number[] = [];
@@ -622,6 +632,8 @@ ${code}
   /** The code of block `b` from its budget check on (in its case, or copied into a predecessor). */
   private body(b: Block): void {
     this.lazyKnown = -1;
+    // Checked addressing forms hold temps of this straight-line code only.
+    this.checked.clear();
     const len = b.insns.length;
     const o = this.out;
     o.push(`          if (n + ${len} > budget) { ex = ${b.start}; X.ctl = 1; break L; }`);
@@ -638,8 +650,10 @@ ${code}
       this.curLen = len;
       this.curOrd = i;
       const last = i === len - 1;
+      const from = o.length;
       if (last && b.end !== 'fall' && b.end !== 'interp') this.terminator(b, ins);
       else this.insn(ins);
+      this.forgetChecked(from);
     }
     if (b.end === 'interp') o.push(`          ${this.goto(b.exitEip, true, true)}`);
     else if (b.end === 'fall') this.jumpTo(b, b.exitEip, true);
@@ -659,8 +673,8 @@ ${code}
 
   /**
    * A short block that `h` transfers to and that transfers back to `h` (a loop of two or three
-   * blocks: \`cmp; je skip\` … \`skip: inc; cmp; jb top\`) is copied into h's loop, so the loop's
-   * back edges are \`continue\` of that loop instead of a dispatch through the block switch
+   * blocks: `cmp; je skip` … `skip: inc; cmp; jb top`) is copied into h's loop, so the loop's
+   * back edges are `continue` of that loop instead of a dispatch through the block switch
    * (measured: about twice as fast for a sieve's scan loop). The copy counts, checks the budget
    * and bails out exactly as the block itself, with its own bookkeeping entries.
    */
@@ -689,6 +703,8 @@ ${code}
     this.copying = true;
     this.body(t);
     this.copying = false;
+    // The copy's checked forms belong to its own path.
+    this.checked.clear();
     this.loopCopies++;
     [this.nextId, this.curLen, this.curOrd, this.curNo] = saved;
   }
@@ -816,10 +832,25 @@ ${code}
    * name of the physical-address temp. Throws BAIL (no side effect yet) when
    * the access is not a plain in-page RAM access inside the segment limit.
    */
-  private addr(seg: number, offExpr: string, size: number, write: boolean): string {
+  private addr(seg: number, offExpr: string, size: number, write: boolean, d?: Decoded): string {
+    const o = this.out;
+    const form = d !== undefined ? this.sameBase(seg, d) : undefined;
+    const prev = form !== undefined ? this.checked.get(form) : undefined;
+    if (prev !== undefined && d !== undefined) {
+      // Same base and index registers as an access this block has already checked (they have
+      // not changed since): the page is RAM, so an access within the same page needs only the
+      // in-page test on the known offset, no page-table load (struct fields, unrolled copies).
+      const delta = (d.eaDisp | 0) - prev.disp;
+      const q = this.t();
+      o.push(`          ${q} = (${prev.p} + ${delta}) | 0;`);
+      o.push(`          if (((${prev.p} & 0xfff) + ${delta}) >>> 0 > ${4096 - size}) ${this.bail()}`);
+      this.alias.set(q, form!);
+      this.codeMark(prev, write);
+      this.sharedChecks++;
+      return q;
+    }
     const off = this.t();
     const p = this.t();
-    const o = this.out;
     o.push(`          ${off} = ${offExpr};`);
     const flat = (this.flat & (1 << seg)) !== 0;
     if (!flat) {
@@ -841,7 +872,49 @@ ${code}
     }
     o.push(`          ${p} = ${lin} & am;`);
     o.push(`          if (pk[${p} >>> 12] !== 0${cross}) ${this.bail()}`);
+    if (form !== undefined && d !== undefined) {
+      const c = { p, disp: d.eaDisp | 0, regs: [d.eaBase, d.eaIndex].filter((r) => r >= 0), cp: undefined };
+      this.checked.set(form, c);
+      this.alias.set(p, form);
+      this.codeMark(c, write);
+    }
     return p;
+  }
+
+  /**
+   * For a store: load the page's codePages mark once for all stores of this form in the block
+   * (here, at the instruction's top level: the store itself may sit inside a conditional). The
+   * mark cannot appear during a region call: code is only marked when it is decoded.
+   */
+  private codeMark(c: { p: string; cp: string | undefined }, write: boolean): void {
+    if (!write || c.cp !== undefined) return;
+    c.cp = this.t();
+    this.out.push(`          ${c.cp} = cp[${c.p} >>> 12];`);
+  }
+
+  /** Physical-address temps that belong to a checked addressing form (their page's codePages mark can be shared). */
+  private readonly alias = new Map<string, string>();
+
+  /**
+   * Key of d's addressing form when its accesses may share one page check: flat segment (no
+   * limit, base 0), 32-bit addressing (no 16-bit wrap), paging off (no TLB entry to consult).
+   */
+  private sameBase(seg: number, d: Decoded): string | undefined {
+    if (this.tlbRead !== 0 || !d.a32 || (this.flat & (1 << seg)) === 0) return undefined;
+    return `${seg}:${d.eaBase}:${d.eaIndex}:${d.eaScale}`;
+  }
+
+  /** Forget checked forms whose registers the code emitted since \`from\` assigns (or all, after a semantic function). */
+  private forgetChecked(from: number): void {
+    if (this.checked.size === 0) return;
+    const code = this.out.slice(from).join('\n');
+    if (code.includes(RELOAD)) {
+      this.checked.clear();
+      return;
+    }
+    const written = new Set<number>();
+    for (const m of code.matchAll(/\br([0-7])\s*(?:[-+*|&^]|<<|>>>?)?=(?!=)/g)) written.add(Number(m[1]));
+    for (const [k, c] of this.checked) if (c.regs.some((r) => written.has(r))) this.checked.delete(k);
   }
 
   private load(p: string, size: number): string {
@@ -852,6 +925,12 @@ ${code}
   private store(p: string, size: number, v: string): void {
     const fast = size === 1 ? `ram[${p}] = ${v};` : size === 2 ? `dv.setUint16(${p}, ${v}, true);` : `dv.setInt32(${p}, ${v}, true);`;
     const slow = `mem.write${size * 8}(${p}, ${v});`;
+    const form = this.alias.get(p);
+    const c = form !== undefined ? this.checked.get(form) : undefined;
+    if (c?.cp !== undefined) {
+      this.out.push(`          if (${c.cp} === 0) ${fast} else { ${slow} tz = 1; }`);
+      return;
+    }
     this.out.push(`          if (cp[${p} >>> 12] === 0) ${fast} else { ${slow} tz = 1; }`);
   }
 
@@ -884,7 +963,7 @@ ${code}
       return [String(size === 4 ? v | 0 : v), undefined];
     }
     if (kind === K.Mem) {
-      const p = pre ?? this.addr(d.eaSeg, this.ea(d), size, forWrite);
+      const p = pre ?? this.addr(d.eaSeg, this.ea(d), size, forWrite, d);
       const v = this.t();
       this.out.push(`          ${v} = ${this.load(p, size)};`);
       return [v, p];
@@ -1003,7 +1082,7 @@ ${code}
       if (d.kind[0] === K.Mem) {
         const vv = this.t();
         o.push(`          ${vv} = ${v};`);
-        const p = this.addr(d.eaSeg, this.ea(d), d.size[0], true);
+        const p = this.addr(d.eaSeg, this.ea(d), d.size[0], true, d);
         this.store(p, d.size[0], vv);
         this.smcCheck(ins.next);
       } else this.write(d, 0, v, undefined);
@@ -1050,7 +1129,7 @@ ${code}
       const cc = JCC.indexOf('j' + mn.slice(3));
       const c = this.cond(cc);
       if (d.kind[0] === K.Mem) {
-        const p = this.addr(d.eaSeg, this.ea(d), 1, true);
+        const p = this.addr(d.eaSeg, this.ea(d), 1, true, d);
         this.store(p, 1, `(${c} ? 1 : 0)`);
         this.smcCheck(ins.next);
       } else o.push(`          ${this.regWrite(d.regNo[0], 1, `(${c} ? 1 : 0)`)}`);

@@ -117,6 +117,8 @@ export interface TranslatorStats {
   tailCopies: number;
   /** Short blocks compiled as copies inside the loop of a block they jump back to. */
   loopCopies: number;
+  /** Compiled memory accesses that reuse an earlier access's page check (same base registers, same page). */
+  sharedChecks: number;
 }
 
 export class Translator {
@@ -138,7 +140,7 @@ export class Translator {
   private nextSlot = 0;
   /** Generations are never reused, so zeroing regionGen retires every region. */
   private lastGen = 0;
-  readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0, genericCompiled: 0, blockEntries: 0, tailCopies: 0, loopCopies: 0 };
+  readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0, genericCompiled: 0, blockEntries: 0, tailCopies: 0, loopCopies: 0, sharedChecks: 0 };
 
   constructor(private readonly cpu: Cpu) {
     const m = cpu.memory;
@@ -402,6 +404,7 @@ export class Translator {
     this.stats.genericCompiled += res.generic.length;
     this.stats.tailCopies += res.tailCopies;
     this.stats.loopCopies += res.loopCopies;
+    this.stats.sharedChecks += res.sharedChecks;
     const rank = this.cpu.rank;
     const linOf = (x: number): number => (rank <= 1 ? csBase + (x & 0xffff) : (csBase + x) >>> 0);
     // With paging the region is the entry's page only, mapped to the physical page of `phys`.

@@ -19,6 +19,12 @@
  *     copied into the loop of the block they jump back to; the copies hold
  *     stores, flag consumers after INC (CF kept), accesses across a page
  *     boundary (bail-outs) and stores into the loop's own code;
+ *   - shared page checks: several accesses with the same base and index
+ *     registers in one block (struct fields, unrolled copies) check the page
+ *     once; the later ones only test their offset against it. Displacements
+ *     around a page boundary (bail-outs), 8/16/32-bit and read-modify-write
+ *     accesses, base registers changed between accesses, and stores through
+ *     such a form into the loop's own code;
  *   - block entries: a timer every K instructions stops regions in the middle
  *     of a block; the interpreter finishes that block and translated code
  *     resumes at the next block start of the same region (no new region per
@@ -236,6 +242,56 @@ timer_handler:
 `;
 }
 
+function sameBaseProgram(seed: number): string {
+  const g = new Rng(seed);
+  const pick = <T,>(a: readonly T[]): T => a[g.below(a.length)];
+  // Over the iterations esi moves across the page boundary at 0x60000 (RAM on both sides) and
+  // edi across the end of RAM at 1 MiB (an unmapped page after it): a later access that leaves
+  // the page checked first must bail out like the first one would.
+  const disp = (): number => pick([0, 1, 2, 4, 8, 0x3c, 0x3e, 0x40, 0x42, 0x7c, -4, -2]);
+  const mem = (): string => `${pick(['byte', 'word', 'dword'])} [${pick(['esi', 'esi', 'edi', 'edi'])}${((d) => (d < 0 ? `${d}` : `+${d}`))(disp())}]`;
+  const reg = (m: string): string => (m.startsWith('byte') ? pick(['al', 'cl', 'dl']) : m.startsWith('word') ? pick(['ax', 'cx', 'dx']) : pick(['eax', 'ecx', 'edx']));
+  const access = (): string => {
+    const m = mem();
+    const r = reg(m);
+    return pick([`mov ${r}, ${m}`, `mov ${m}, ${r}`, `add ${m}, ${r}`, `xor ${r}, ${m}`, `cmp ${m}, ${r}`, `inc ${m}`, `adc ${r}, ${m}`]);
+  };
+  const body: string[] = [];
+  const n = 4 + g.below(12);
+  for (let i = 0; i < n; i++) {
+    body.push(access());
+    // Base registers change between accesses now and then: the shared check must be dropped.
+    if (g.below(5) === 0) body.push(pick(['add esi, 2', 'sub esi, 2', 'inc esi', 'dec esi', 'xchg esi, edi', 'lea esi, [esi+4]']));
+    // A form based on the code: reads and stores into the loop's own page (smc's immediate).
+    if (g.below(8) === 0) body.push('add eax, [ebx+8]', 'mov [ebx+2], al');
+  }
+  return `${PM_PREAMBLE}
+  gate 0x20, timer_handler, 0x8E
+  lidt [idt_desc]
+  mov ebx, smc
+  mov eax, ${g.next() >>> 0}
+  mov ecx, ${g.next() >>> 0}
+  mov edx, ${g.next() >>> 0}
+  sti
+  mov ebp, ${20 + g.below(60)}
+top:
+  mov esi, 0x60000 - 0x60
+  add esi, ebp
+  mov edi, 0x100000 - 0x60
+  add edi, ebp
+smc:
+  add edx, byte 5
+  ${body.join('\n  ')}
+  dec ebp
+  jnz top
+  cli
+  hlt
+timer_handler:
+  inc dword [0x50000]
+  iretd
+`;
+}
+
 /** Runs `source` in both tiers; everything but the translator's own counters must agree. */
 function sameInBothTiers(source: string, period: number, chunk: number): { stats: ReturnType<typeof runTier>['stats']; translated: number } {
   const code = nasm(source);
@@ -275,6 +331,21 @@ describe('translator fast paths = interpreter', () => {
     );
     expect(translated).toBeGreaterThan(0);
     expect(copies).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('shared page checks for accesses with the same base registers', () => {
+    let shared = 0;
+    let translated = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
+        const { stats, translated: t } = sameInBothTiers(sameBaseProgram(seed), period, chunk);
+        shared += stats?.sharedChecks ?? 0;
+        translated += t;
+      }),
+      { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
+    );
+    expect(translated).toBeGreaterThan(0);
+    expect(shared).toBeGreaterThan(0);
   }, 120_000);
 
   it('inline DIV r/m32', () => {
