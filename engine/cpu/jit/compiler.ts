@@ -57,6 +57,11 @@ const MAX_INSNS = 128;
 const MAX_BLOCK_INSNS = 64;
 /** Largest block copied into the loop of a block it jumps back to (Emitter.loopMember). */
 const MAX_LOOP_COPY = 12;
+/**
+ * Largest displacement difference for which an access reuses an earlier access's page check
+ * (Emitter.addr): within it, the two mostly share a page (struct fields, an unrolled copy).
+ */
+const MAX_SHARED_DELTA = 256;
 
 /** What a compiled region function returns through `ctl`. */
 export const EXIT_CHAIN = 0;
@@ -834,8 +839,11 @@ ${code}
    */
   private addr(seg: number, offExpr: string, size: number, write: boolean, d?: Decoded): string {
     const o = this.out;
-    const form = d !== undefined ? this.sameBase(seg, d) : undefined;
-    const prev = form !== undefined ? this.checked.get(form) : undefined;
+    let form = d !== undefined ? this.sameBase(seg, d) : undefined;
+    let prev = form !== undefined ? this.checked.get(form) : undefined;
+    // Far apart (two arrays indexed alike): mostly on different pages, so the shared test would
+    // bail out every time. Such an access gets its own full check.
+    if (prev !== undefined && d !== undefined && Math.abs((d.eaDisp | 0) - prev.disp) > MAX_SHARED_DELTA) form = prev = undefined;
     if (prev !== undefined && d !== undefined) {
       // Same base and index registers as an access this block has already checked (they have
       // not changed since): the page is RAM, so an access within the same page needs only the
