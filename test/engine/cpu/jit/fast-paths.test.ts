@@ -248,7 +248,7 @@ function sameBaseProgram(seed: number): string {
   // Over the iterations esi moves across the page boundary at 0x60000 (RAM on both sides) and
   // edi across the end of RAM at 1 MiB (an unmapped page after it): a later access that leaves
   // the page checked first must bail out like the first one would.
-  const disp = (): number => pick([0, 1, 2, 4, 8, 0x3c, 0x3e, 0x40, 0x42, 0x7c, -4, -2]);
+  const disp = (): number => pick([0, 1, 2, 4, 8, 0x3c, 0x3e, 0x40, 0x42, 0x7c, -4, -2, 0x300]);
   const mem = (): string => `${pick(['byte', 'word', 'dword'])} [${pick(['esi', 'esi', 'edi', 'edi'])}${((d) => (d < 0 ? `${d}` : `+${d}`))(disp())}]`;
   const reg = (m: string): string => (m.startsWith('byte') ? pick(['al', 'cl', 'dl']) : m.startsWith('word') ? pick(['ax', 'cx', 'dx']) : pick(['eax', 'ecx', 'edx']));
   const access = (): string => {
