@@ -93,8 +93,19 @@ interface Entry {
   blk: number;
 }
 
-/** In-page exits of a region before it is recompiled once with their targets as blocks. */
+/**
+ * In-page exits of a region before it is recompiled with their targets as blocks: after
+ * EXTRA_THRESHOLD of them once translated code of its page has retired HOT_REGION instructions
+ * (a hot loop, such as a bytecode interpreter's dispatch, gets its handlers early; counted per
+ * page, in PAGE_HEAT slots, since its exits may come from a small region that retires little
+ * per call), else after EXTRA_THRESHOLD_COLD
+ * (lukewarm code, as in a boot loader, is not recompiled for a few exits: each recompile is a
+ * new function that V8 has to warm up again).
+ */
 const EXTRA_THRESHOLD = 32;
+const EXTRA_THRESHOLD_COLD = 256;
+const HOT_REGION = 2_000_000;
+const PAGE_HEAT = 1 << 12;
 /** Instructions one region call may retire at most (fits a V8 small integer; the dispatcher loops on). */
 const MAX_CALL_BUDGET = 0x3fffffff;
 const MAX_RECOMPILES = 3;
@@ -128,6 +139,8 @@ export class Translator {
   /** Block starts and inner instructions of compiled regions, by physical address. */
   private readonly entries = new Map<number, Entry>();
   private readonly heat = new Map<number, number>();
+  /** Instructions retired by translated code per physical page (modulo PAGE_HEAT; see EXTRA_THRESHOLD). */
+  private readonly pageRetired = new Float64Array(PAGE_HEAT);
   /** Invalidations per physical page (saturating; see VOLATILE_AFTER). */
   /** Regions killed by stores into their code, per entry address (see VOLATILE_AFTER). */
   private readonly kills = new Map<number, number>();
@@ -297,6 +310,7 @@ export class Translator {
       const k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.slot, r.gen, e.blk);
       n += k;
       this.stats.translatedInsns += k;
+      this.pageRetired[r.page1 & (PAGE_HEAT - 1)] += k;
       if (rt.ctl !== 0) return n;
       chained = true;
       // An exit to another place in the region's own pages (an indirect jump, a return): after a
@@ -338,7 +352,7 @@ export class Translator {
     let set = this.pageTargets.get(page);
     if (set === undefined) this.pageTargets.set(page, (set = new Set<number>()));
     set.add(target);
-    if (++r.exitsSeen < EXTRA_THRESHOLD) return;
+    if (++r.exitsSeen < (this.pageRetired[r.page1 & (PAGE_HEAT - 1)] >= HOT_REGION ? EXTRA_THRESHOLD : EXTRA_THRESHOLD_COLD)) return;
     if (!this.alive(r) || r.recompiles >= MAX_RECOMPILES) {
       r.exitsSeen = -Infinity;
       return;
