@@ -95,7 +95,10 @@ const TLB_WRITE_MASK_SUP_WP = 1 | 2 | 8;
 const TLB_WRITE_MASK_USER = 1 | 2 | 4 | 8;
 
 /**
- * `blk0` is the block to start at: a region can be entered at any of its
+ * `blk0` is the start EIP (int32) of the block to begin with: blocks are the
+ * `case`s of the region's switch, labelled with their start EIP, so an
+ * indirect jump or a return selects its block with the target value itself
+ * (targets outside the region take the default case, an exit). A region can be entered at any of its
  * blocks (CompiledRegion.entries), so code reached again after an exit to the
  * interpreter (a timer deadline inside a block, a bail-out) resumes in the
  * same, already optimised function instead of a fresh region for that EIP.
@@ -563,7 +566,7 @@ return function region(cpu, budget, X, SLOT, GEN, blk0) {
     L: for (;;) {
       switch (blk) {
 ${code}
-        default: ex = 0; X.ctl = 1; break L;
+        default: ex = blk >>> 0; X.ctl = 0; break L;
       }
     }
   } catch (e) {
@@ -626,7 +629,7 @@ ${code}
     // A block that jumps back to itself (a tight loop, a REP step), or whose short successors
     // jump back to it (loopMember), runs as a loop of its own.
     this.selfLoop = this.hasSelfEdge(b) || this.successors(b).some((s) => this.loopMember(b, s) !== undefined);
-    o.push(`        case ${b.id}: {`);
+    o.push(`        case ${b.start | 0}: {`);
     if (this.selfLoop) o.push(`          B${b.id}: for (;;) {`);
     this.body(b);
     if (this.selfLoop) o.push('          }');
@@ -785,10 +788,9 @@ ${code}
 
   /** Indirect jump / return to the int32 target in `v`: a block of this region if it is one, else an exit. */
   private dynamicGoto(v: string): string {
-    const cases: string[] = [];
-    for (const [start, b] of this.byStart) if (b.insns.length > 0) cases.push(`case ${start | 0}: blk = ${b.id}; continue L;`);
-    const sw = cases.length > 0 ? `switch (${v}) { ${cases.join(' ')} } ` : '';
-    return `${sw}ex = ${v} >>> 0; X.ctl = 0; break L;`;
+    // Blocks are cases labelled with their start EIP: the target selects its block directly
+    // (the block switch's default case leaves for targets outside the region).
+    return `blk = ${v}; continue L;`;
   }
 
   /**
@@ -801,7 +803,7 @@ ${code}
     if (tb !== undefined && !interp && tb.insns.length > 0) {
       if (tb.id === this.curBlock && this.selfLoop) return `continue B${tb.id};`;
       if (last && tb.id === this.nextId) return this.selfLoop ? `break B${this.curBlock};` : '';
-      return `blk = ${tb.id}; continue L;`;
+      return `blk = ${tb.start | 0}; continue L;`;
     }
     // A known block without instructions starts with an untranslatable one: go straight to the interpreter.
     return `ex = ${eip}; X.ctl = ${interp || tb !== undefined ? 1 : 0}; break L;`;

@@ -307,7 +307,7 @@ export class Translator {
       if (e.eip !== r.eip) this.stats.blockEntries++;
       // A small integer budget: generated code compares against it at every block, and V8 keeps
       // such a value untagged (Infinity or a large count would make that a double compare).
-      const k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.slot, r.gen, e.blk);
+      const k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.slot, r.gen, e.eip | 0);
       n += k;
       this.stats.translatedInsns += k;
       this.pageRetired[r.page1 & (PAGE_HEAT - 1)] += k;
