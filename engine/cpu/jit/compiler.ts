@@ -62,6 +62,8 @@ const MAX_LOOP_COPY = 12;
  * (Emitter.addr): within it, the two mostly share a page (struct fields, an unrolled copy).
  */
 const MAX_SHARED_DELTA = 256;
+/** Lazy state unknown except that CF is in F (lo is 0 or an INC/DEC kind): Emitter.block. */
+const LK_CF_IN_F = -2;
 
 /** What a compiled region function returns through `ctl`. */
 export const EXIT_CHAIN = 0;
@@ -451,6 +453,7 @@ class Emitter {
   private out: string[] = [];
   private tmp = 0;
   /** Lazy-flag producer known statically in the current block (lo value), -1 unknown. */
+  /** Lazy-flag producer known at compile time: kind * 8 + size, 0 (F holds the flags), -1 unknown, or LK_CF_IN_F. */
   private lazyKnown = -1;
   private readonly segsUsed = new Set<number>();
   private readonly stackBig: boolean;
@@ -630,16 +633,21 @@ ${code}
     // jump back to it (loopMember), runs as a loop of its own.
     this.selfLoop = this.hasSelfEdge(b) || this.successors(b).some((s) => this.loopMember(b, s) !== undefined);
     o.push(`        case ${b.start | 0}: {`);
+    // A loop whose flags at the back edge come from INC/DEC (`dec ecx; jnz`) keeps CF in F on
+    // every iteration; once CF is in F at entry too, its INC/DEC/ADC need no CF fix-up per
+    // iteration (the producer at the loop head is otherwise unknown at compile time).
+    const cfInF = this.selfLoop && !this.successors(b).some((t) => this.loopMember(b, t) !== undefined) && this.backEdgeKeepsCf(b);
+    if (cfInF) o.push(`          if (lo !== 0 && lo < ${L_INC * 8}) { F = FL(lo, la, lb, lr, lc, F); lo = 0; }`);
     if (this.selfLoop) o.push(`          B${b.id}: for (;;) {`);
-    this.body(b);
+    this.body(b, cfInF);
     if (this.selfLoop) o.push('          }');
     o.push('        }');
     return o.join('\n');
   }
 
   /** The code of block `b` from its budget check on (in its case, or copied into a predecessor). */
-  private body(b: Block): void {
-    this.lazyKnown = -1;
+  private body(b: Block, cfInF = false): void {
+    this.lazyKnown = cfInF ? LK_CF_IN_F : -1;
     // Checked addressing forms hold temps of this straight-line code only.
     this.checked.clear();
     const len = b.insns.length;
@@ -665,6 +673,20 @@ ${code}
     }
     if (b.end === 'interp') o.push(`          ${this.goto(b.exitEip, true, true)}`);
     else if (b.end === 'fall') this.jumpTo(b, b.exitEip, true);
+  }
+
+  /**
+   * Whether the lazy state at the end of the block (its back edge, for a self loop) has CF in F:
+   * the last instruction that writes the arithmetic flags is INC or DEC (their lazy kinds keep
+   * CF in F), or none does (the state is the one at entry).
+   */
+  private backEdgeKeepsCf(b: Block): boolean {
+    for (let i = b.insns.length - 1; i >= 0; i--) {
+      const d = b.insns[i].d;
+      if ((d.spec.flagsWritten & ARITH_FLAGS) === 0) continue;
+      return (d.spec.mn === 'inc' || d.spec.mn === 'dec') && this.simpleOperands(d, 1);
+    }
+    return true;
   }
 
   /** Start addresses a block's final transfer may go to inside the region (direct transfers only). */
@@ -773,7 +795,7 @@ ${code}
   /** CF of the current lazy state as a JS expression (0/1), static when the producer is known. */
   private cfExpr(): string {
     const lk = this.lazyKnown;
-    if (lk === 0) return '(F & 1)';
+    if (lk === 0 || lk === LK_CF_IN_F) return '(F & 1)';
     if (lk > 0) {
       const kind = lk >> 3;
       const size = lk & 7;
@@ -1052,10 +1074,10 @@ ${code}
       const size = d.size[0];
       // INC/DEC keep CF (SDM Vol. 2 INC): F must hold the current CF first.
       const incLive = (this.live & 0x8d4) !== 0;
-      if (incLive && this.lazyKnown < 0) {
+      if (incLive && this.lazyKnown === -1) {
         // Producer unknown here (block entry): only ADD…LOGIC kinds hold a CF that is not in F yet.
         o.push(`          if (lo !== 0 && lo < ${L_INC * 8}) F = (F & ~1) | CF1(lo, la, lb, lr, lc, F);`);
-      } else if (incLive && this.lazyKnown !== 0 && this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC) {
+      } else if (incLive && this.lazyKnown > 0 && this.lazyKnown >> 3 !== L_INC && this.lazyKnown >> 3 !== L_DEC) {
         o.push(`          F = (F & ~1) | ${this.cfExpr()};`);
       }
       const [a, p] = this.read(d, 0, undefined, true);

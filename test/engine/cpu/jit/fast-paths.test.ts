@@ -18,7 +18,9 @@
  *     if/else bodies, a body that ends in `jmp top`): the short blocks are
  *     copied into the loop of the block they jump back to; the copies hold
  *     stores, flag consumers after INC (CF kept), accesses across a page
- *     boundary (bail-outs) and stores into the loop's own code;
+ *     boundary (bail-outs) and stores into the loop's own code; and
+ *     one-block loops closed by CMP, by LOOP after an ADD, or by DEC (with
+ *     DEC, CF stays in F across iterations and INC/ADC/SBB read it there);
  *   - shared page checks: several accesses with the same base and index
  *     registers in one block (struct fields, unrolled copies) check the page
  *     once; the later ones only test their offset against it. Displacements
@@ -215,6 +217,12 @@ function loopProgram(seed: number): string {
     `top: ${producer()}\n  j${cc()} other\n  ${ops()}\n  ${step()}\n  jb top\n  jmp done\nother: ${ops()}\n  ${step()}\n  jb top`,
     // The body ends in an unconditional jump back.
     `top: ${producer()}\n  ${step()}\n  jae done\n  ${ops()}\n  jmp top`,
+    // One block looping to itself, its last flag writer a CMP (then CF is not in F at the top,
+    // where INC keeps it and ADC/SBB read it).
+    `top: ${pick(['inc esi', 'add esi, 1'])}\n  ${pick(['adc edx, 0', 'sbb eax, 0', 'setc ch', 'inc ecx\n  adc edx, 0'])}\n  ${ops()}\n  cmp esi, ${20 + g.below(150)}\n  jb top`,
+    // One block looping to itself, closed by LOOP after an ADD (CF varies at the top) or by
+    // DEC (CF stays in F across iterations; INC/ADC/SBB at the top read it there).
+    `  mov ecx, ${5 + g.below(100)}\ntop: ${pick(['adc edi, 0', 'sbb edx, 0', 'inc esi\n  adc edi, 0', 'setc bl'])}\n  ${ops().replace(/inc ecx|setc cl|mov \[ebx\+esi\], cl/g, 'xor eax, edx')}\n  add eax, 0x9E3779B9\n  ${pick(['loop top', 'dec ecx\n  jnz top'])}`,
   ];
   return `${PM_PREAMBLE}
   gate 0x20, timer_handler, 0x8E
