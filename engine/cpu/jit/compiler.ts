@@ -134,6 +134,14 @@ export interface RegionRuntime {
   ramRange: (phys: number, len: number, write: boolean) => boolean;
   /** REP STOS fill of `len` bytes with the `size`-byte value v. */
   fill: (phys: number, len: number, v: number, size: number) => void;
+  /**
+   * One REP STOS / REP MOVS step (DF clear) of `len` bytes with paging on, at linear addresses
+   * linD (and linS for MOVS) that may span pages: every page must be granted by the TLB (rights
+   * `wantD` / `wantS`) and be RAM (without cached code, for the destination), and the source
+   * and destination must not share physical bytes; then the step is done and true returned.
+   * Otherwise nothing is written and false returned (the instruction bails out).
+   */
+  repPaged: (linD: number, linS: number, len: number, wantD: number, wantS: number, size: number, v: number, movs: boolean) => boolean;
   BAIL: object;
   FAULT: object;
 }
@@ -1393,21 +1401,26 @@ ${code}
       this.segsUsed.add(seg);
       o.push(`          ${off} = ${off === di ? (a32 ? 'r7 >>> 0' : '(r7 & 0xffff)') : a32 ? 'r6 >>> 0' : '(r6 & 0xffff)'};`);
       o.push(`          if (${off} + ${len} > ${a32 ? 4294967296 : 0x10000} || ${off} + ${len} - 1 > L${seg}) ${this.bail()}`);
-      if (this.tlbRead !== 0) {
-        // Paging: the whole step must lie in one page the TLB grants (see the paging note).
-        const want = write ? this.tlbWrite : this.tlbRead;
-        const e = this.t();
-        o.push(`          ${phys} = (S${seg} + ${off}) | 0; ${e} = TLB[${phys} >>> 12];`);
-        o.push(`          if ((${e} & ${want}) !== ${want} || (${phys} & 0xfff) + ${len} > 4096) ${this.bail()}`);
-        o.push(`          ${phys} = ((${e} & -4096) | (${phys} & 0xfff)) & am;`);
-        o.push(`          if (!X.ramRange(${phys} >>> 0, ${len}, ${write})) ${this.bail()}`);
-        return;
-      }
-      o.push(`          ${phys} = ((S${seg} + ${off}) | 0) & am;`);
+      // Paging: linear address only; RegionRuntime.repPaged checks every page of the step.
+      if (this.tlbRead !== 0) o.push(`          ${phys} = (S${seg} + ${off}) | 0;`);
+      else o.push(`          ${phys} = ((S${seg} + ${off}) | 0) & am;`);
+      if (this.tlbRead !== 0) return;
       o.push(`          if ((((S${seg} + ${off} + ${len} - 1) | 0) & am) !== ((${phys} + ${len} - 1) | 0) || !X.ramRange(${phys} >>> 0, ${len}, ${write})) ${this.bail()}`);
     };
     range(0, di, pd, true);
-    if (movs) {
+    const v = size === 1 ? '(r0 & 0xff)' : size === 2 ? '(r0 & 0xffff)' : 'r0';
+    if (this.tlbRead !== 0) {
+      // Paging (see the paging note): a step may span pages; each must be granted by the TLB.
+      if (movs) {
+        const si = this.t();
+        const ps = this.t();
+        range(d.seg >= 0 ? d.seg : 3, si, ps, false);
+        o.push(`          if (!X.repPaged(${pd} >>> 0, ${ps} >>> 0, ${len}, ${this.tlbWrite}, ${this.tlbRead}, ${size}, ${v}, true)) ${this.bail()}`);
+        o.push(a32 ? `          r6 = (r6 + ${len}) | 0;` : `          r6 = (r6 & -65536) | ((${si} + ${len}) & 0xffff);`);
+      } else {
+        o.push(`          if (!X.repPaged(${pd} >>> 0, 0, ${len}, ${this.tlbWrite}, 0, ${size}, ${v}, false)) ${this.bail()}`);
+      }
+    } else if (movs) {
       const si = this.t();
       const ps = this.t();
       range(d.seg >= 0 ? d.seg : 3, si, ps, false);
@@ -1415,7 +1428,6 @@ ${code}
       o.push(`          ram.copyWithin(${pd} >>> 0, ${ps} >>> 0, (${ps} >>> 0) + ${len});`);
       o.push(a32 ? `          r6 = (r6 + ${len}) | 0;` : `          r6 = (r6 & -65536) | ((${si} + ${len}) & 0xffff);`);
     } else {
-      const v = size === 1 ? '(r0 & 0xff)' : size === 2 ? '(r0 & 0xffff)' : 'r0';
       o.push(`          X.fill(${pd} >>> 0, ${len}, ${v}, ${size});`);
     }
     o.push(a32 ? `          r7 = (r7 + ${len}) | 0;` : `          r7 = (r7 & -65536) | ((${di} + ${len}) & 0xffff);`);

@@ -128,6 +128,8 @@ export interface TranslatorStats {
   tailCopies: number;
   /** Short blocks compiled as copies inside the loop of a block they jump back to. */
   loopCopies: number;
+  /** REP MOVS/STOS steps under paging that spanned more than one page (RegionRuntime.repPaged). */
+  pagedRepSplits: number;
   /** Compiled memory accesses that reuse an earlier access's page check (same base registers, same page). */
   sharedChecks: number;
 }
@@ -153,7 +155,7 @@ export class Translator {
   private nextSlot = 0;
   /** Generations are never reused, so zeroing regionGen retires every region. */
   private lastGen = 0;
-  readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0, genericCompiled: 0, blockEntries: 0, tailCopies: 0, loopCopies: 0, sharedChecks: 0 };
+  readonly stats: TranslatorStats = { regionsCompiled: 0, compileMs: 0, guestInsnsCompiled: 0, regionCalls: 0, translatedInsns: 0, genericCompiled: 0, blockEntries: 0, tailCopies: 0, loopCopies: 0, pagedRepSplits: 0, sharedChecks: 0 };
 
   constructor(private readonly cpu: Cpu) {
     const m = cpu.memory;
@@ -191,6 +193,59 @@ export class Translator {
           }
         }
       },
+      repPaged: (linD, linS, len, wantD, wantS, size, v, movs) => {
+        const dst = this.repDst;
+        const src = this.repSrc;
+        dst.length = 0;
+        src.length = 0;
+        if (!this.pagedSpans(linD, len, wantD, true, dst)) return false;
+        if (movs) {
+          if (!this.pagedSpans(linS, len, wantS, false, src)) return false;
+          // Element by element, a source byte written earlier in the step would be read back
+          // (and two linear pages may map one physical page): such steps go to the interpreter.
+          for (let i = 0; i < dst.length; i += 2)
+            for (let j = 0; j < src.length; j += 2) if (dst[i] < src[j] + src[j + 1] && src[j] < dst[i] + dst[i + 1]) return false;
+        }
+        if (dst.length > 2) this.stats.pagedRepSplits++;
+        const ram = m.ram;
+        if (!movs) {
+          // Byte k of the step is byte (k mod size) of the little-endian value.
+          let k = 0;
+          for (let i = 0; i < dst.length; i += 2) {
+            const p = dst[i];
+            const n = dst[i + 1];
+            const head = Math.min(n, size);
+            for (let b = 0; b < head; b++) ram[p + b] = (v >>> (8 * ((k + b) % size))) & 0xff;
+            let done = head;
+            while (done < n) {
+              const c = Math.min(done - (done % size), n - done);
+              ram.copyWithin(p + done, p, p + c);
+              done += c;
+            }
+            k += n;
+          }
+          return true;
+        }
+        let i = 0;
+        let j = 0;
+        let di = 0;
+        let sj = 0;
+        while (i < dst.length) {
+          const c = Math.min(dst[i + 1] - di, src[j + 1] - sj);
+          ram.copyWithin(dst[i] + di, src[j] + sj, src[j] + sj + c);
+          di += c;
+          sj += c;
+          if (di === dst[i + 1]) {
+            i += 2;
+            di = 0;
+          }
+          if (sj === src[j + 1]) {
+            j += 2;
+            sj = 0;
+          }
+        }
+        return true;
+      },
       BAIL: BAIL_SENTINEL,
       FAULT,
     };
@@ -200,6 +255,32 @@ export class Translator {
       if (page < 0) this.flush();
       else this.codeWritten(page, written);
     });
+  }
+
+  /** Physical spans (address, length pairs) of a paged REP step; see RegionRuntime.repPaged. */
+  private readonly repDst: number[] = [];
+  private readonly repSrc: number[] = [];
+
+  /**
+   * Split [lin, lin + len) into physical spans, one per linear page, each granted by the TLB
+   * (bits `want`, see the paging note in compiler.ts) and RAM (without cached code when
+   * written). False when a page is not: the interpreter's own walk then decides.
+   */
+  private pagedSpans(lin: number, len: number, want: number, write: boolean, out: number[]): boolean {
+    const m = this.cpu.memory;
+    const tlb = this.rt.tlb;
+    let done = 0;
+    while (done < len) {
+      const l = (lin + done) >>> 0;
+      const e = tlb[l >>> 12];
+      if ((e & want) !== want) return false;
+      const n = Math.min(4096 - (l & 0xfff), len - done);
+      const phys = (((e & -4096) | (l & 0xfff)) & m.addressMask) >>> 0;
+      if (!this.rt.ramRange(phys, n, write)) return false;
+      out.push(phys, n);
+      done += n;
+    }
+    return true;
   }
 
   flush(): void {

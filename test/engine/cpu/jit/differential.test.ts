@@ -6,7 +6,8 @@
  * memory operands near a page boundary, forward Jcc over random flag
  * producers, calls, push/pop, SETcc/CMOVcc, DIV that may raise #DE, reads of
  * unmapped memory, and stores into the running loop's own code), also with
- * paging on at ring 0 and ring 3 (faulting pages, page-table edits). The
+ * paging on at ring 0 and ring 3 (faulting pages, page-table edits, REP
+ * MOVS/STOS steps across pages with different mappings and rights). The
  * program runs on two CPUs, one with the translator attached, both with a
  * timer that raises an interrupt every K instructions. Everything must match:
  * registers, EFLAGS, EIP, segment state, all of RAM, retired-instruction

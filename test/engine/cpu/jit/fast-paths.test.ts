@@ -27,6 +27,11 @@
  *     around a page boundary (bail-outs), 8/16/32-bit and read-modify-write
  *     accesses, base registers changed between accesses, and stores through
  *     such a form into the loop's own code;
+ *   - REP MOVS/STOS with paging on, steps that span pages: linear pages mapped
+ *     to scattered physical pages, sometimes two to one (a copy whose source
+ *     and destination share bytes that way goes to the interpreter), pages
+ *     not yet dirty or made clean again (the interpreter sets D), byte/word/dword elements across
+ *     page boundaries, counts of several 4096-element steps;
  *   - block entries: a timer every K instructions stops regions in the middle
  *     of a block; the interpreter finishes that block and translated code
  *     resumes at the next block start of the same region (no new region per
@@ -300,6 +305,65 @@ timer_handler:
 `;
 }
 
+function pagedRepProgram(seed: number): string {
+  const g = new Rng(seed);
+  const pick = <T,>(a: readonly T[]): T => a[g.below(a.length)];
+  // Linear pages 0x80..0x87 → physical pages 0x90..0x97 in a random order, one pair aliased half the time.
+  const perm = [0, 1, 2, 3, 4, 5, 6, 7];
+  for (let i = 7; i > 0; i--) {
+    const j = g.below(i + 1);
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  if (g.below(2) === 0) perm[5] = perm[1];
+  const maps = perm.map((q, i) => `mov dword [0x71000 + ${0x80 + i}*4], ${(0x90 + q) * 0x1000 + 3}`);
+  const steps: string[] = [];
+  for (let k = 0; k < 2 + g.below(4); k++) {
+    const [w, size] = pick([['b', 1], ['w', 2], ['d', 4]] as const);
+    const dOff = g.below(0x7000);
+    const sOff = g.below(0x7000);
+    const room = Math.floor((0x8000 - Math.max(dOff, sOff)) / size);
+    const count = Math.min(room, pick([g.below(40), 1000 + g.below(3000), 4096 + g.below(3000)]));
+    steps.push(`mov edi, ${0x80000 + dOff}`, `mov esi, ${0x80000 + sOff}`, `mov ecx, ${count}`, `mov eax, ${g.next() >>> 0}`, `rep ${pick(['movs', 'stos'])}${w}`, `add edx, [${0x80000 + g.below(0x7ffc)}]`);
+    // Clear a page's accessed and dirty bits: its next write must set D (the interpreter's walk).
+    const pg = g.below(8);
+    // A read right after fills the TLB with the clean entry, which a translated write must not
+    // use. INVLPG is the interpreter's: the JMP is a control transfer, where Cpu.run asks the
+    // translator again.
+    if (g.below(2) === 0) steps.push(`and dword [0x71000 + ${0x80 + pg}*4], ~0x60`, `invlpg [${0x80000 + pg * 0x1000}]`, `add edx, [${0x80000 + pg * 0x1000 + 8}]`, `jmp .s${k}`, `.s${k}:`);
+  }
+  return `${PM_PREAMBLE}
+  gate 0x20, timer_handler, 0x8E
+  lidt [idt_desc]
+  mov edi, 0x71000
+  mov eax, 0x003
+  mov ecx, 256
+fill:
+  stosd
+  add eax, 0x1000
+  loop fill
+  mov dword [0x70000], 0x71003
+  ${maps.join('\n  ')}
+  mov eax, 0x70000
+  mov cr3, eax
+  mov eax, cr0
+  or eax, ${g.below(2) ? '0x80010000' : '0x80000000'}
+  mov cr0, eax
+  cld
+  xor edx, edx
+  sti
+  mov ebp, ${24 + g.below(16)}
+top:
+  ${steps.join('\n  ')}
+  dec ebp
+  jnz top
+  cli
+  hlt
+timer_handler:
+  inc dword [0x50000]
+  iretd
+`;
+}
+
 /** Runs `source` in both tiers; everything but the translator's own counters must agree. */
 function sameInBothTiers(source: string, period: number, chunk: number): { stats: ReturnType<typeof runTier>['stats']; translated: number } {
   const code = nasm(source);
@@ -354,6 +418,21 @@ describe('translator fast paths = interpreter', () => {
     );
     expect(translated).toBeGreaterThan(0);
     expect(shared).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('REP MOVS/STOS steps across pages with paging on', () => {
+    let splits = 0;
+    let translated = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
+        const { stats, translated: t } = sameInBothTiers(pagedRepProgram(seed), period, chunk);
+        splits += stats?.pagedRepSplits ?? 0;
+        translated += t;
+      }),
+      { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
+    );
+    expect(translated).toBeGreaterThan(0);
+    expect(splits).toBeGreaterThan(0);
   }, 120_000);
 
   it('inline DIV r/m32', () => {
