@@ -159,6 +159,12 @@ export class Translator {
 
   constructor(private readonly cpu: Cpu) {
     const m = cpu.memory;
+    // Aligned REP STOSW/STOSD fill through 16/32-bit views in one call: their element order is
+    // the host's, so only on a little-endian host (the guest's order).
+    const le = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+    const aligned = le && (m.ram.byteOffset & 3) === 0;
+    const ram32 = aligned ? new Int32Array(m.ram.buffer, m.ram.byteOffset, m.ram.byteLength >>> 2) : undefined;
+    const ram16 = aligned ? new Uint16Array(m.ram.buffer, m.ram.byteOffset, m.ram.byteLength >>> 1) : undefined;
     this.rt = {
       ram: m.ram,
       dv: new DataView(m.ram.buffer, m.ram.byteOffset, m.ram.byteLength),
@@ -182,6 +188,8 @@ export class Translator {
       fill: (phys, len, v, size) => {
         const ram = m.ram;
         if (size === 1) ram.fill(v, phys, phys + len);
+        else if (size === 4 && ((phys | len) & 3) === 0 && ram32 !== undefined) ram32.fill(v, phys >>> 2, (phys + len) >>> 2);
+        else if (size === 2 && ((phys | len) & 1) === 0 && ram16 !== undefined) ram16.fill(v, phys >>> 1, (phys + len) >>> 1);
         else {
           // Write the first element, then double the filled prefix (little-endian pattern repeats every `size` bytes).
           for (let i = 0; i < size; i++) ram[phys + i] = (v >>> (8 * i)) & 0xff;
