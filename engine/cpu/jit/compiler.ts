@@ -460,7 +460,6 @@ const ARITH_FLAGS = 0x8d5;
 class Emitter {
   private out: string[] = [];
   private tmp = 0;
-  /** Lazy-flag producer known statically in the current block (lo value), -1 unknown. */
   /** Lazy-flag producer known at compile time: kind * 8 + size, 0 (F holds the flags), -1 unknown, or LK_CF_IN_F. */
   private lazyKnown = -1;
   private readonly segsUsed = new Set<number>();
@@ -639,12 +638,13 @@ ${code}
     this.curBlock = b.id;
     // A block that jumps back to itself (a tight loop, a REP step), or whose short successors
     // jump back to it (loopMember), runs as a loop of its own.
-    this.selfLoop = this.hasSelfEdge(b) || this.successors(b).some((s) => this.loopMember(b, s) !== undefined);
+    const copies = this.successors(b).some((s) => this.loopMember(b, s) !== undefined);
+    this.selfLoop = copies || this.hasSelfEdge(b);
     o.push(`        case ${b.start | 0}: {`);
     // A loop whose flags at the back edge come from INC/DEC (`dec ecx; jnz`) keeps CF in F on
     // every iteration; once CF is in F at entry too, its INC/DEC/ADC need no CF fix-up per
     // iteration (the producer at the loop head is otherwise unknown at compile time).
-    const cfInF = this.selfLoop && !this.successors(b).some((t) => this.loopMember(b, t) !== undefined) && this.backEdgeKeepsCf(b);
+    const cfInF = this.selfLoop && !copies && this.backEdgeKeepsCf(b);
     if (cfInF) o.push(`          if (lo !== 0 && lo < ${L_INC * 8}) { F = FL(lo, la, lb, lr, lc, F); lo = 0; }`);
     if (this.selfLoop) o.push(`          B${b.id}: for (;;) {`);
     this.body(b, cfInF);
@@ -657,7 +657,7 @@ ${code}
   private body(b: Block, cfInF = false): void {
     this.lazyKnown = cfInF ? LK_CF_IN_F : -1;
     // Checked addressing forms hold temps of this straight-line code only.
-    this.checked.clear();
+    this.resetChecked();
     const len = b.insns.length;
     const o = this.out;
     o.push(`          if (n + ${len} > budget) { ex = ${b.start}; X.ctl = 1; break L; }`);
@@ -742,7 +742,7 @@ ${code}
     this.body(t);
     this.copying = false;
     // The copy's checked forms belong to its own path.
-    this.checked.clear();
+    this.resetChecked();
     this.loopCopies++;
     [this.nextId, this.curLen, this.curOrd, this.curNo] = saved;
   }
@@ -932,8 +932,17 @@ ${code}
     this.out.push(`          ${c.cp} = cp[${c.p} >>> 12];`);
   }
 
-  /** Physical-address temps that belong to a checked addressing form (their page's codePages mark can be shared). */
+  /**
+   * Physical-address temps of the current straight-line code that belong to a checked
+   * addressing form (their stores use the form's code-mark temp). Temps are numbered per block,
+   * so this is reset with `checked` (resetChecked).
+   */
   private readonly alias = new Map<string, string>();
+
+  private resetChecked(): void {
+    this.checked.clear();
+    this.alias.clear();
+  }
 
   /**
    * Key of d's addressing form when its accesses may share one page check: flat segment (no
@@ -944,17 +953,18 @@ ${code}
     return `${seg}:${d.eaBase}:${d.eaIndex}:${d.eaScale}`;
   }
 
-  /** Forget checked forms whose registers the code emitted since \`from\` assigns (or all, after a semantic function). */
+  /** Forget checked forms whose registers the code emitted since `from` assigns (or all, after a semantic function). */
   private forgetChecked(from: number): void {
     if (this.checked.size === 0) return;
     const code = this.out.slice(from).join('\n');
     if (code.includes(RELOAD)) {
-      this.checked.clear();
+      this.resetChecked();
       return;
     }
     const written = new Set<number>();
     for (const m of code.matchAll(/\br([0-7])\s*(?:[-+*|&^]|<<|>>>?)?=(?!=)/g)) written.add(Number(m[1]));
     for (const [k, c] of this.checked) if (c.regs.some((r) => written.has(r))) this.checked.delete(k);
+    for (const [t, k] of this.alias) if (!this.checked.has(k)) this.alias.delete(t);
   }
 
   private load(p: string, size: number): string {
