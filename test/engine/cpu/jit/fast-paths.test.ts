@@ -43,6 +43,7 @@ import { nasm } from '../helpers.js';
 import { PM_PREAMBLE } from '../pm-env.js';
 import { Rng } from '../../../../engine/cpu/generator.js';
 import { runTier } from './programs.js';
+import type { TranslatorStats } from '../../../../engine/cpu/jit/translator.js';
 
 const MODE = { bits: 32, model: 'p6' } as const;
 
@@ -374,80 +375,54 @@ function sameInBothTiers(source: string, period: number, chunk: number): { stats
   return { stats, translated: sb.translated };
 }
 
+/**
+ * fast-check over programs from `gen` (seed), each run in both tiers with a random timer period
+ * and run-slice size and required to agree; returns the sum of the translator counter `stat`
+ * over all runs, and of the instructions that ran translated.
+ */
+function overPrograms(gen: (seed: number) => string, stat: keyof TranslatorStats): { count: number; translated: number } {
+  let count = 0;
+  let translated = 0;
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
+      const { stats, translated: t } = sameInBothTiers(gen(seed), period, chunk);
+      count += stats?.[stat] ?? 0;
+      translated += t;
+    }),
+    { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
+  );
+  return { count, translated };
+}
+
 describe('translator fast paths = interpreter', () => {
   it('copied dispatch blocks (bytecode interpreter)', () => {
-    let copies = 0;
-    let translated = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const { stats, translated: t } = sameInBothTiers(vmProgram(seed), period, chunk);
-        copies += stats?.tailCopies ?? 0;
-        translated += t;
-      }),
-      { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
-    );
+    const { count, translated } = overPrograms(vmProgram, 'tailCopies');
     expect(translated).toBeGreaterThan(0);
-    expect(copies).toBeGreaterThan(0);
+    expect(count).toBeGreaterThan(0);
   }, 120_000);
 
   it('loops of two or three blocks (copied into the loop of the block they jump back to)', () => {
-    let copies = 0;
-    let translated = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const { stats, translated: t } = sameInBothTiers(loopProgram(seed), period, chunk);
-        copies += stats?.loopCopies ?? 0;
-        translated += t;
-      }),
-      { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
-    );
+    const { count, translated } = overPrograms(loopProgram, 'loopCopies');
     expect(translated).toBeGreaterThan(0);
-    expect(copies).toBeGreaterThan(0);
+    expect(count).toBeGreaterThan(0);
   }, 120_000);
 
   it('shared page checks for accesses with the same base registers', () => {
-    let shared = 0;
-    let translated = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const { stats, translated: t } = sameInBothTiers(sameBaseProgram(seed), period, chunk);
-        shared += stats?.sharedChecks ?? 0;
-        translated += t;
-      }),
-      { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
-    );
+    const { count, translated } = overPrograms(sameBaseProgram, 'sharedChecks');
     expect(translated).toBeGreaterThan(0);
-    expect(shared).toBeGreaterThan(0);
+    expect(count).toBeGreaterThan(0);
   }, 120_000);
 
   it('REP MOVS/STOS steps across pages with paging on', () => {
-    let splits = 0;
-    let translated = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const { stats, translated: t } = sameInBothTiers(pagedRepProgram(seed), period, chunk);
-        splits += stats?.pagedRepSplits ?? 0;
-        translated += t;
-      }),
-      { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
-    );
+    const { count, translated } = overPrograms(pagedRepProgram, 'pagedRepSplits');
     expect(translated).toBeGreaterThan(0);
-    expect(splits).toBeGreaterThan(0);
+    expect(count).toBeGreaterThan(0);
   }, 120_000);
 
   it('inline DIV r/m32', () => {
-    let generic = 0;
-    let translated = 0;
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 40, max: 900 }), fc.integer({ min: 1, max: 5000 }), (seed, period, chunk) => {
-        const { stats, translated: t } = sameInBothTiers(divProgram(seed), period, chunk);
-        generic += stats?.genericCompiled ?? 0;
-        translated += t;
-      }),
-      { numRuns: Number(process.env.JIT_DIFF_RUNS ?? 30) },
-    );
+    const { count, translated } = overPrograms(divProgram, 'genericCompiled');
     expect(translated).toBeGreaterThan(0);
-    expect(generic).toBe(0);
+    expect(count).toBe(0);
   }, 120_000);
 
   it('inline shifts by CL, and block entries after mid-block timer stops', () => {
