@@ -24,10 +24,18 @@
  *     interrupt (I/O, HLT, IF/TF changes, segment and CR loads are never
  *     translated; MMIO accesses bail out).
  *   - Each inlined instruction does every check (segment limit, RAM page,
- *     page crossing) before its first side effect. If a check fails it throws
- *     BAIL: the instruction has had no effect, the function stores EIP of that
- *     instruction and the count of the instructions before it, and the
- *     interpreter executes it (raising the fault, doing the MMIO access…).
+ *     page crossing) before its first side effect. If a check fails the
+ *     function leaves with EXIT_BAIL and the instruction's number: it has had
+ *     no effect, the translator moves EIP back to it and the count to the
+ *     instructions before it, and the interpreter executes it (raising the
+ *     fault, doing the MMIO access…).
+ *   - Every exit path only assigns locals and leaves the loop; one epilogue,
+ *     run by every call, writes the state back. V8 optimises a region while
+ *     its first exits have not happened yet, and code that had not run then
+ *     (an exit with its own stores or arithmetic) deoptimises the function
+ *     when it first runs. A deoptimised region is then entered, call after
+ *     call, through its slower on-stack-replacement code: such a region ran
+ *     at about 60% speed for the rest of the run, depending on timing.
  *   - Instructions without an inline form but without mode effects run
  *     through the interpreter's own semantic function (SEMANTICS), with flags
  *     materialised before and reloaded after; a fault there is delivered
@@ -62,6 +70,8 @@ const MAX_LOOP_COPY = 12;
  * (Emitter.addr): within it, the two mostly share a page (struct fields, an unrolled copy).
  */
 const MAX_SHARED_DELTA = 256;
+/** Largest span of block starts given an IX table (Emitter.indexTable): two pages and then some. */
+const MAX_INDEX_SPAN = 0x4000;
 /** Lazy state unknown except that CF is in F (lo is 0 or an INC/DEC kind): Emitter.block. */
 const LK_CF_IN_F = -2;
 
@@ -71,6 +81,12 @@ export const EXIT_CHAIN = 0;
 export const EXIT_INTERP = 1;
 /** A fault was delivered (state is the interpreter's after delivery). */
 export const EXIT_FAULT = 2;
+/**
+ * A check failed before instruction `bailIndex` (RegionRuntime.k) had a side effect: the
+ * caller moves EIP back to it and takes it off the count (CompiledRegion.bails), then the
+ * interpreter runs it (an EXIT_INTERP from then on).
+ */
+export const EXIT_BAIL = 3;
 
 export interface RegionEnv {
   cpu: Cpu;
@@ -97,10 +113,13 @@ const TLB_WRITE_MASK_SUP_WP = 1 | 2 | 8;
 const TLB_WRITE_MASK_USER = 1 | 2 | 4 | 8;
 
 /**
- * `blk0` is the start EIP (int32) of the block to begin with: blocks are the
- * `case`s of the region's switch, labelled with their start EIP, so an
- * indirect jump or a return selects its block with the target value itself
- * (targets outside the region take the default case, an exit). A region can be entered at any of its
+ * `blk0` is the id of the block to begin with. Blocks are the `case`s of the
+ * region's switch, labelled with their dense ids so that V8 compiles the
+ * switch to one jump table (Ignition builds a table only for dense Smi labels;
+ * sparse labels such as start EIPs become a chain of compares, one per case,
+ * run on every dispatch). An indirect jump or a return maps its target EIP to
+ * a block id through the region's IX table (-1: not a block of the region,
+ * the default case, an exit). A region can be entered at any of its
  * blocks (CompiledRegion.entries), so code reached again after an exit to the
  * interpreter (a timer deadline inside a block, a bail-out) resumes in the
  * same, already optimised function instead of a fresh region for that EIP.
@@ -122,6 +141,8 @@ export interface RegionRuntime {
   tlb: Int32Array;
   /** Exit kind of the last call (EXIT_*). */
   ctl: number;
+  /** With EXIT_BAIL: the region's number of the instruction that bailed (CompiledRegion.bails). */
+  k: number;
   flags: (lo: number, la: number, lb: number, lr: number, lc: number, F: number) => number;
   cf: (lo: number, la: number, lb: number, lr: number, lc: number, F: number) => number;
   cond: (cc: number, f: number) => boolean;
@@ -142,8 +163,9 @@ export interface RegionRuntime {
    * Otherwise nothing is written and false returned (the instruction bails out).
    */
   repPaged: (linD: number, linS: number, len: number, wantD: number, wantS: number, size: number, v: number, movs: boolean) => boolean;
-  BAIL: object;
-  FAULT: object;
+  /** With EXIT_BAIL, or a fault thrown by a semantic function: as `k`, the count `n` and ESP before it. */
+  n: number;
+  se: number;
 }
 
 export interface CompiledRegion {
@@ -163,6 +185,11 @@ export interface CompiledRegion {
   loopCopies: number;
   /** Memory accesses that reused an earlier access's page check (Emitter.addr). */
   sharedChecks: number;
+  /**
+   * Per translated instruction (RegionRuntime.k after EXIT_BAIL): its EIP, its position in its
+   * block and its block's length, as triples.
+   */
+  bails: Int32Array;
 }
 
 interface Insn {
@@ -393,7 +420,7 @@ export class RegionCompiler {
         eip = next;
       }
       if (b.insns.length === 0 && b.id === 0 && start === entry) {
-        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2, entries: [], inner: [], tailCopies: 0, loopCopies: 0, sharedChecks: 0 };
+        return { fn: undefined, insns: 0, blocks: 0, compileMs: performance.now() - t0, generic, semIdx, lines, page2, entries: [], inner: [], tailCopies: 0, loopCopies: 0, sharedChecks: 0, bails: new Int32Array(0) };
       }
     }
     // Blocks whose start was queued but never compiled are exits.
@@ -427,7 +454,13 @@ export class RegionCompiler {
       entries.push([b.start, b.id]);
       for (let i = 1; i < b.insns.length; i++) inner.push(b.insns[i].start);
     }
-    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2, entries, inner, tailCopies: emitter.tailCopies, loopCopies: emitter.loopCopies, sharedChecks: emitter.sharedChecks };
+    const bails = new Int32Array(emitter.bailStart.length * 3);
+    for (let i = 0; i < emitter.bailStart.length; i++) {
+      bails[3 * i] = emitter.bailStart[i];
+      bails[3 * i + 1] = emitter.bailOrd[i];
+      bails[3 * i + 2] = emitter.bailLen[i];
+    }
+    return { fn, insns: total, blocks: blocks.length, compileMs: performance.now() - t0, generic, semIdx, lines, source: src, page2, entries, inner, tailCopies: emitter.tailCopies, loopCopies: emitter.loopCopies, sharedChecks: emitter.sharedChecks, bails };
   }
 }
 
@@ -513,6 +546,17 @@ class Emitter {
       this.tlbRead = user ? TLB_READ_MASK_USER : TLB_READ_MASK_SUP;
       this.tlbWrite = user ? TLB_WRITE_MASK_USER : (cpu.cr0 & 0x10000) !== 0 ? TLB_WRITE_MASK_SUP_WP : TLB_WRITE_MASK_SUP_NOWP;
     }
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const b of blocks) {
+      if (b.insns.length === 0) continue;
+      lo = Math.min(lo, b.start | 0);
+      hi = Math.max(hi, b.start | 0);
+    }
+    if (hi >= lo) {
+      this.ixBase = lo;
+      this.ixSpan = hi - lo + 1;
+    }
   }
 
   /** TLB bits a read / a write needs with paging on (0: paging off; see the paging note). */
@@ -561,44 +605,27 @@ class Emitter {
     for (let i = 0; i < this.maxTmp; i++) temps.push(`t${i} = 0`);
     // The runtime's typed arrays and helpers are constants of the closure (one closure per
     // translator, see RegionCompiler.fns): V8 then drops the per-access type checks on them.
-    return `const BS = [${this.bailStart.join(',')}], BO = [${this.bailOrd.join(',')}], BL = [${this.bailLen.join(',')}];
-const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.regionGen, P = X.P, FL = X.flags, CF1 = X.cf, CND = X.cond, TLB = X.tlb;
+    return `const R = X.R, ram = X.ram, dv = X.dv, pk = X.pageKind, cp = X.codePages, G = X.regionGen, P = X.P, FL = X.flags, CF1 = X.cf, CND = X.cond, TLB = X.tlb;
+${this.indexTable()}
 return function region(cpu, budget, X, SLOT, GEN, blk0) {
   const mem = cpu.memory;
   const am = mem.addressMask | 0;
-  const BAIL = X.BAIL, FAULT = X.FAULT;
   ${segDecl.join('\n  ')}
   ${regDecl}
   let F = cpu.flags, lo = 0, la = 0, lb = 0, lr = 0, lc = 0;
-  let n = 0, k = 0, blk = blk0, ex = 0, se = 0;
+  let n = 0, k = 0, blk = blk0, ex = 0, ct = 0;
   let ${temps.length > 0 ? temps.join(', ') + ', ' : ''}tz = 0;
-  try {
-    L: for (;;) {
-      switch (blk) {
+  L: for (;;) {
+    switch (blk) {
 ${code}
-        default: ex = blk >>> 0; X.ctl = 0; break L;
-      }
+      default: ct = ${EXIT_CHAIN}; break L;
     }
-  } catch (e) {
-    if (e === BAIL) {
-      ${writeBack}
-      n = n - BL[k] + BO[k];
-      cpu.eip = BS[k];
-      cpu.flags = FL(lo, la, lb, lr, lc, F);
-      X.ctl = 1;
-      return n;
-    }
-    if (e === FAULT) {
-      n = n - BL[k] + BO[k] + 1;
-      cpu.translatedFault(BS[k], se);
-      X.ctl = 2;
-      return n;
-    }
-    throw e;
   }
   ${writeBack}
-  cpu.eip = ex;
+  cpu.eip = ex >>> 0;
   cpu.flags = FL(lo, la, lb, lr, lc, F);
+  X.k = k;
+  X.ctl = ct;
   return n;
 };`;
   }
@@ -640,7 +667,7 @@ ${code}
     // jump back to it (loopMember), runs as a loop of its own.
     const copies = this.successors(b).some((s) => this.loopMember(b, s) !== undefined);
     this.selfLoop = copies || this.hasSelfEdge(b);
-    o.push(`        case ${b.start | 0}: {`);
+    o.push(`        case ${b.id}: {`);
     // A loop whose flags at the back edge come from INC/DEC (`dec ecx; jnz`) keeps CF in F on
     // every iteration; once CF is in F at entry too, its INC/DEC/ADC need no CF fix-up per
     // iteration (the producer at the loop head is otherwise unknown at compile time).
@@ -660,7 +687,7 @@ ${code}
     this.resetChecked();
     const len = b.insns.length;
     const o = this.out;
-    o.push(`          if (n + ${len} > budget) { ex = ${b.start}; X.ctl = 1; break L; }`);
+    o.push(`          if (n + ${len} > budget) { ex = ${b.start | 0}; ct = ${EXIT_INTERP}; break L; }`);
     o.push(`          n += ${len};`);
     this.liveAfter = this.liveness(b);
     for (let i = 0; i < len; i++) {
@@ -818,9 +845,26 @@ ${code}
 
   /** Indirect jump / return to the int32 target in `v`: a block of this region if it is one, else an exit. */
   private dynamicGoto(v: string): string {
-    // Blocks are cases labelled with their start EIP: the target selects its block directly
-    // (the block switch's default case leaves for targets outside the region).
-    return `blk = ${v}; continue L;`;
+    // IX maps the target's offset from the region's lowest block start to a block id (see RegionFn).
+    if (!this.hasIndex()) return `ex = ${v}; ct = ${EXIT_CHAIN}; break L;`;
+    return `ex = ${v}; blk = (ex - ${this.ixBase}) | 0; blk = blk >= 0 && blk < ${this.ixSpan} ? IX[blk] : -1; continue L;`;
+  }
+
+  /** Lowest block start (int32) and the span of block starts the IX table covers. */
+  private ixBase = 0;
+  private ixSpan = 0;
+
+  /** Whether the block starts fit an IX table (a region wrapping around EIP 2^31 or 2^32 does not). */
+  private hasIndex(): boolean {
+    return this.ixSpan > 0 && this.ixSpan <= MAX_INDEX_SPAN;
+  }
+
+  /** Declaration of IX (see RegionFn): -1 everywhere but at block starts. */
+  private indexTable(): string {
+    if (!this.hasIndex()) return '';
+    const sets: string[] = [];
+    for (const b of this.blocks) if (b.insns.length > 0) sets.push(`IX[${(b.start | 0) - this.ixBase}] = ${b.id};`);
+    return `const IX = new Int16Array(${this.ixSpan}).fill(-1); ${sets.join(' ')}`;
   }
 
   /**
@@ -833,10 +877,10 @@ ${code}
     if (tb !== undefined && !interp && tb.insns.length > 0) {
       if (tb.id === this.curBlock && this.selfLoop) return `continue B${tb.id};`;
       if (last && tb.id === this.nextId) return this.selfLoop ? `break B${this.curBlock};` : '';
-      return `blk = ${tb.start | 0}; continue L;`;
+      return `blk = ${tb.id}; continue L;`;
     }
     // A known block without instructions starts with an untranslatable one: go straight to the interpreter.
-    return `ex = ${eip}; X.ctl = ${interp || tb !== undefined ? 1 : 0}; break L;`;
+    return `ex = ${eip | 0}; ct = ${interp || tb !== undefined ? EXIT_INTERP : EXIT_CHAIN}; break L;`;
   }
 
   // ---- operands ------------------------------------------------------------
@@ -848,7 +892,9 @@ ${code}
   }
 
   private regWrite(n: number, size: number, v: string): string {
-    if (size === 4) return `r${n} = ${v};`;
+    // `| 0` keeps every register an int32 for V8: one uint32 or wider value written to a
+    // register makes V8 keep that register as a double across the whole region (a loop phi).
+    if (size === 4) return /^r\d$/.test(v) ? `r${n} = ${v};` : `r${n} = (${v}) | 0;`;
     if (size === 2) return `r${n} = (r${n} & -65536) | ((${v}) & 0xffff);`;
     if (n < 4) return `r${n} = (r${n} & -256) | ((${v}) & 0xff);`;
     return `r${n - 4} = (r${n - 4} & -65281) | (((${v}) & 0xff) << 8);`;
@@ -989,13 +1035,13 @@ ${code}
    * on the bail path only, so the fast path carries no per-instruction state.
    */
   private bail(): string {
-    return `{ k = ${this.curNo}; throw BAIL; }`;
+    return `{ k = ${this.curNo}; ct = ${EXIT_BAIL}; break L; }`;
   }
 
   /** Leave after the current instruction (block counted in full at entry: give back the rest). */
   private midExit(next: number): string {
     const rest = this.curLen - this.curOrd - 1;
-    return `${rest > 0 ? `n -= ${rest}; ` : ''}ex = ${next}; X.ctl = 0; break L;`;
+    return `${rest > 0 ? `n -= ${rest}; ` : ''}ex = ${next | 0}; ct = ${EXIT_CHAIN}; break L;`;
   }
 
   /** After an instruction that may have written code: leave if this region's page was invalidated. */
@@ -1441,7 +1487,7 @@ ${code}
       o.push(`          X.fill(${pd} >>> 0, ${len}, ${v}, ${size});`);
     }
     o.push(a32 ? `          r7 = (r7 + ${len}) | 0;` : `          r7 = (r7 & -65536) | ((${di} + ${len}) & 0xffff);`);
-    o.push(a32 ? `          r1 = ${cx} - ${kk};` : `          r1 = (r1 & -65536) | (${cx} - ${kk});`);
+    o.push(a32 ? `          r1 = (${cx} - ${kk}) | 0;` : `          r1 = (r1 & -65536) | (${cx} - ${kk});`);
     o.push(`          if (${cx} !== ${kk}) { ${this.goto(b.start)} }`);
     o.push(`          }`);
     o.push(`          ${this.goto(ins.next, false, true)}`);
@@ -1454,7 +1500,7 @@ ${code}
     this.semIdx.push(ins.d.specIndex);
     const o = this.out;
     // The semantic function works on Cpu.r: registers go back to it before and are reloaded after.
-    o.push(`          ${SYNC} cpu.flags = FL(lo, la, lb, lr, lc, F); lo = 0; se = r4 >>> 0; cpu.eip = ${ins.next}; k = ${this.curNo};`);
+    o.push(`          ${SYNC} cpu.flags = FL(lo, la, lb, lr, lc, F); lo = 0; X.se = r4; X.n = n; X.k = ${this.curNo}; cpu.eip = ${ins.next};`);
     if (ins.d.hasEa) o.push(`          X.recomputeEa(generic[${gi}], cpu.r);`);
     o.push(`          sem[${gi}](cpu, generic[${gi}]); F = cpu.flags; ${RELOAD}`);
     o.push(`          if (G[SLOT] !== GEN) { ${this.midExit(ins.next)} }`);

@@ -47,7 +47,7 @@ import { FAULT, ATTR_BIG, PARITY } from '../faults.js';
 import { VM } from '../spec.js';
 import { LINE_SHIFT } from '../code-pages.js';
 import { recomputeEa } from '../decoder.js';
-import { RegionCompiler, flatSegments, type RegionFn, type RegionRuntime } from './compiler.js';
+import { RegionCompiler, flatSegments, EXIT_BAIL, EXIT_FAULT, EXIT_INTERP, type RegionFn, type RegionRuntime } from './compiler.js';
 import { lazyFlags, lazyCf, condOf } from './lazy-flags.js';
 
 const CACHE_SIZE = 1 << 14;
@@ -79,6 +79,8 @@ interface Region {
   /** 64-byte code lines (absolute line numbers) the region was decoded from. */
   lines: Set<number>;
   fn: RegionFn | undefined;
+  /** Per translated instruction: EIP, position in its block, block length (CompiledRegion.bails). */
+  bails: Int32Array;
   /** Extra block starts (indirect-jump / return targets inside the region's pages). */
   extra: number[];
   exitsSeen: number;
@@ -173,6 +175,7 @@ export class Translator {
       regionGen: new Int32Array(SLOTS),
       tlb: cpu.mmu.tlb,
       ctl: 0,
+      k: 0,
       flags: lazyFlags,
       cf: lazyCf,
       cond: condOf,
@@ -254,8 +257,8 @@ export class Translator {
         }
         return true;
       },
-      BAIL: BAIL_SENTINEL,
-      FAULT,
+      n: 0,
+      se: 0,
     };
     this.compiler = new RegionCompiler(cpu, cpu.tables, this.rt);
     this.pages = cpu.codePages.pageGen.length;
@@ -396,7 +399,15 @@ export class Translator {
       if (e.eip !== r.eip) this.stats.blockEntries++;
       // A small integer budget: generated code compares against it at every block, and V8 keeps
       // such a value untagged (Infinity or a large count would make that a double compare).
-      const k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.slot, r.gen, e.eip | 0);
+      let k: number;
+      try {
+        k = fn(cpu, Math.min(budget - n, MAX_CALL_BUDGET), rt, r.slot, r.gen, e.blk);
+      } catch (err) {
+        // A semantic function raised a guest fault (cpu.fault); it has left Cpu.r as at the fault.
+        if (err !== FAULT) throw err;
+        k = this.faulted(r);
+      }
+      if (rt.ctl === EXIT_BAIL) k = this.bailed(r, k);
       n += k;
       this.stats.translatedInsns += k;
       this.pageRetired[r.page1 & (PAGE_HEAT - 1)] += k;
@@ -412,6 +423,32 @@ export class Translator {
       }
     }
     return n;
+  }
+
+  /**
+   * After EXIT_BAIL: instruction rt.k had no effect. EIP goes back to it and the count to the
+   * instructions before it (the whole block was counted at entry); the interpreter runs it.
+   * The region wrote registers and flags back as on any exit. Returns the corrected count.
+   */
+  private bailed(r: Region, k: number): number {
+    const rt = this.rt;
+    const i = 3 * rt.k;
+    this.cpu.eip = r.bails[i] >>> 0;
+    rt.ctl = EXIT_INTERP;
+    return k - r.bails[i + 2] + r.bails[i + 1];
+  }
+
+  /**
+   * A fault thrown by the semantic function of instruction rt.k (count rt.n when it ran, ESP
+   * rt.se before it): delivered as Cpu.step would, counting the faulting instruction as retired
+   * as the interpreter does. Returns the count.
+   */
+  private faulted(r: Region): number {
+    const rt = this.rt;
+    const i = 3 * rt.k;
+    this.cpu.translatedFault(r.bails[i] >>> 0, rt.se >>> 0);
+    rt.ctl = EXIT_FAULT;
+    return rt.n - r.bails[i + 2] + r.bails[i + 1] + 1;
   }
 
   /** Counts a visit to `phys`; true (and the count restarts) on the HOT_THRESHOLD-th, never for a volatile entry. */
@@ -488,7 +525,7 @@ export class Translator {
       this.cpu.codePages.mark(p, len);
       for (let l = p >>> LINE_SHIFT; l <= (p + len - 1) >>> LINE_SHIFT; l++) lines.add(l);
     }
-    const r: Region = { phys, eip, csBase, csLimit, mode, page1, page2, slot, gen, lines, fn: res.fn, extra, exitsSeen: 0, recompiles: 0 };
+    const r: Region = { phys, eip, csBase, csLimit, mode, page1, page2, slot, gen, lines, fn: res.fn, bails: res.bails, extra, exitsSeen: 0, recompiles: 0 };
     this.slotOwner[slot] = r;
     for (const l of lines) {
       let set = this.regionsByLine.get(l);
@@ -533,4 +570,3 @@ export class Translator {
 }
 
 /** Thrown by generated code before an instruction's first side effect; see compiler.ts. */
-const BAIL_SENTINEL = { bail: true };
